@@ -1,0 +1,73 @@
+import { assertNever, type ProgressEvent } from './events.js';
+import type { Reporter } from './reporter.js';
+
+const PROGRESS_INTERVAL_MS = 1000;
+
+/**
+ * Plain lines on stderr for logs and terminals without the TUI. Progress is printed at
+ * most once a second per resource (and always when a count completes), so a 100k-thing
+ * detect does not flood a CI log. Only a result's path goes to stdout: it is what the
+ * command made, and scripts capture it.
+ */
+export function createTextReporter(
+  options: { verbose?: boolean; err?: NodeJS.WritableStream; out?: NodeJS.WritableStream } = {},
+): Reporter {
+  const err = options.err ?? process.stderr;
+  const out = options.out ?? process.stdout;
+  const lastPrinted = new Map<string, number>();
+  const pending = new Map<string, string>();
+
+  const line = (text: string) => err.write(`${text}\n`);
+
+  return {
+    emit(event: ProgressEvent) {
+      switch (event.type) {
+        case 'stage':
+          if (event.status === 'started') line(`▸ ${event.title ?? event.stage}`);
+          else {
+            for (const text of pending.values()) line(text);
+            pending.clear();
+          }
+          return;
+        case 'progress': {
+          const key = `${event.stage}/${event.resource}`;
+          const total = event.total === undefined ? '' : `/${event.total}`;
+          const rate = event.ratePerSecond ? ` (${event.ratePerSecond.toFixed(0)}/s)` : '';
+          const text = `  ${event.resource}: ${event.done}${total}${rate}`;
+          const now = Date.now();
+          const complete = event.total !== undefined && event.done >= event.total;
+          if (complete || now - (lastPrinted.get(key) ?? 0) >= PROGRESS_INTERVAL_MS) {
+            lastPrinted.set(key, now);
+            pending.delete(key);
+            line(text);
+          } else {
+            pending.set(key, text);
+          }
+          return;
+        }
+        case 'throttled':
+          if (options.verbose) line(`  throttled on ${event.operation}, retrying in ${event.retryInMs} ms`);
+          return;
+        case 'warning':
+          line(`  ! ${event.message}`);
+          return;
+        case 'log':
+          if (event.level === 'info' || options.verbose) line(event.message);
+          return;
+        case 'result':
+          for (const text of event.lines) line(text);
+          if (event.path) out.write(`${event.path}\n`);
+          return;
+        case 'summary':
+          if (options.verbose) line(`${event.command} finished in ${(event.durationMs / 1000).toFixed(1)} s`);
+          return;
+        default:
+          assertNever(event);
+      }
+    },
+    close() {
+      for (const text of pending.values()) line(text);
+      pending.clear();
+    },
+  };
+}
