@@ -1,0 +1,125 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stableStringify, writeFileAtomic } from '../../fs/atomic-write.js';
+import type { AwsEstate, EstateCertificate, EstateThing, EstateThingGroup } from './estate.js';
+import { compileFleetQuery } from './fleet-index-query.js';
+
+const ESTATE_FILE = 'aws-estate.json';
+const FLUSH_DELAY_MS = 200;
+
+/**
+ * Holds the sandbox's AWS estate in memory and keeps `<state-dir>/aws-estate.json` in
+ * step with it, so the estate survives `sandbox down` / `up`. Writers mutate
+ * `estate` and call `changed()`; the file is rewritten at most every FLUSH_DELAY_MS.
+ */
+export class EstateStore {
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly queryCache = new Map<string, ReturnType<typeof compileFleetQuery>>();
+
+  private constructor(
+    readonly estate: AwsEstate,
+    private readonly file: string | undefined,
+  ) {}
+
+  /** An estate kept only in memory (benchmarks, unit tests). */
+  static inMemory(estate: AwsEstate): EstateStore {
+    return new EstateStore(estate, undefined);
+  }
+
+  /** The estate persisted in `stateDir`, or undefined when there is none yet. */
+  static async load(stateDir: string): Promise<EstateStore | undefined> {
+    const file = join(stateDir, ESTATE_FILE);
+    try {
+      return new EstateStore(JSON.parse(await readFile(file, 'utf8')) as AwsEstate, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /** A new estate persisted in `stateDir`; written at once. */
+  static async create(stateDir: string, estate: AwsEstate): Promise<EstateStore> {
+    const store = new EstateStore(estate, join(stateDir, ESTATE_FILE));
+    await store.flush();
+    return store;
+  }
+
+  changed(): void {
+    if (!this.file || this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, FLUSH_DELAY_MS);
+    this.flushTimer.unref();
+  }
+
+  async flush(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    const file = this.file;
+    if (!file) return;
+    this.flushing = this.flushing.then(() => writeFileAtomic(file, stableStringify(this.estate)));
+    await this.flushing;
+  }
+
+  /** Things sorted by name: the order every list operation pages through. */
+  sortedThingNames(): string[] {
+    return Object.keys(this.estate.things).sort();
+  }
+
+  thingsInGroup(group: EstateThingGroup, recursive: boolean): string[] {
+    const names = new Set(this.directMembers(group));
+    if (recursive) {
+      for (const child of Object.values(this.estate.thingGroups)) {
+        if (this.isDescendant(child, group.groupName)) for (const name of this.directMembers(child)) names.add(name);
+      }
+    }
+    return [...names].sort();
+  }
+
+  groupsForThing(thingName: string): EstateThingGroup[] {
+    return Object.values(this.estate.thingGroups)
+      .filter((group) => this.directMembers(group).includes(thingName))
+      .sort((a, b) => a.groupName.localeCompare(b.groupName));
+  }
+
+  certificateById(certificateId: string): EstateCertificate | undefined {
+    return this.estate.certificates[certificateId];
+  }
+
+  certificateByArn(certificateArn: string): EstateCertificate | undefined {
+    return this.estate.certificates[certificateArn.slice(certificateArn.lastIndexOf('/') + 1)];
+  }
+
+  thingsForPrincipal(principalArn: string): string[] {
+    return Object.entries(this.estate.thingPrincipals)
+      .filter(([, principals]) => principals.includes(principalArn))
+      .map(([thingName]) => thingName)
+      .sort();
+  }
+
+  private directMembers(group: EstateThingGroup): string[] {
+    if (!group.dynamic) return group.members;
+    const query = group.dynamic.queryString;
+    let matches = this.queryCache.get(query);
+    if (!matches) {
+      matches = compileFleetQuery(query);
+      this.queryCache.set(query, matches);
+    }
+    return Object.values(this.estate.things)
+      .filter((thing: EstateThing) => matches(thing))
+      .map((thing) => thing.thingName);
+  }
+
+  private isDescendant(group: EstateThingGroup, ancestor: string): boolean {
+    let parent = group.parentGroupName;
+    while (parent) {
+      if (parent === ancestor) return true;
+      parent = this.estate.thingGroups[parent]?.parentGroupName;
+    }
+    return false;
+  }
+}
