@@ -51,6 +51,12 @@ export const ProgressEventSchema = z.discriminatedUnion('type', [
     lines: z.array(z.string()),
   }),
   z.object({
+    type: z.literal('error'),
+    message: z.string(),
+    hint: z.string().optional(),
+    exitCode: z.number().int(),
+  }),
+  z.object({
     type: z.literal('summary'),
     command: z.string(),
     durationMs: z.number().nonnegative(),
@@ -62,6 +68,6 @@ export type ProgressEvent = z.infer<typeof ProgressEventSchema>;
 
 export type EmitProgress = (event: ProgressEvent) => void;
 
-export function assertNever(value: never): never {
-  throw new Error(`unhandled variant: ${JSON.stringify(value)}`);
+export function eventsJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ProgressEventSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
 }

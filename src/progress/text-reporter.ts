@@ -1,4 +1,5 @@
-import { assertNever, type ProgressEvent } from './events.js';
+import { assertNever } from '../assert-never.js';
+import type { ProgressEvent } from './events.js';
 import type { Reporter } from './reporter.js';
 
 const PROGRESS_INTERVAL_MS = 1000;
@@ -57,6 +58,8 @@ export function createTextReporter(
         case 'result':
           for (const text of event.lines) line(text);
           if (event.path) out.write(`${event.path}\n`);
+          return;
+        case 'error':
           return;
         case 'summary':
           if (options.verbose) line(`${event.command} finished in ${(event.durationMs / 1000).toFixed(1)} s`);

@@ -1,0 +1,73 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode, formatUserError, isIotMigrateError } from './errors.js';
+import { InterruptedError, exitCodeOf } from './commands/run-command.js';
+import { bindEnvironmentVariables } from './commands/environment-variables.js';
+import { registerDetectCommand } from './commands/detect.js';
+import { registerSandboxCommand } from './commands/sandbox.js';
+import { registerSchemaCommand } from './commands/schema.js';
+import { registerValidateCommand } from './commands/validate.js';
+import { VERSION } from './version.js';
+
+/** Wiring only: every command lives in src/commands/ and loads its core lazily. */
+function buildProgram(): Command {
+  const program = new Command('iotmigrate')
+    .description('Migrate a fleet of IoT devices from AWS IoT Core to Azure IoT Hub, with no device left behind.')
+    .version(VERSION, '-V, --version')
+    .option('--json', 'machine-readable NDJSON events on stdout (for CI)')
+    .option('--verbose', 'show debug lines and stack traces')
+    .option('--no-tui', 'plain text progress even on a terminal')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true })
+    .exitOverride();
+
+  registerSandboxCommand(program);
+  registerDetectCommand(program);
+  registerValidateCommand(program);
+  registerSchemaCommand(program);
+  bindEnvironmentVariables(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const verbose = argv.includes('--verbose') || isTruthy(process.env.IOTMIGRATE_VERBOSE);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (error) {
+    return reportError(error, verbose);
+  }
+}
+
+/** The one place errors become output and exit codes. */
+function reportError(error: unknown, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    // commander has already printed its message (or the help / version text).
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+  }
+  if (isIotMigrateError(error)) {
+    process.stderr.write(`iotmigrate: ${formatUserError(error)}\n`);
+    if (verbose && error.cause) process.stderr.write(`${describeCause(error.cause)}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof InterruptedError) {
+    process.stderr.write(`iotmigrate: ${error.message}; progress so far is saved, run the same command again to resume\n`);
+    return exitCodeOf(error);
+  }
+  process.stderr.write(
+    `iotmigrate: unexpected error — this is a bug, please report it with the output of --verbose\n${
+      verbose ? describeCause(error) : String((error as Error)?.message ?? error)
+    }\n`,
+  );
+  return ExitCode.bug;
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+}
+
+function isTruthy(value: string | undefined): boolean {
+  return value !== undefined && !['', '0', 'false', 'no'].includes(value.toLowerCase());
+}
+
+process.exit(await main(process.argv));

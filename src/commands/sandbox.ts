@@ -1,0 +1,160 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { globalOptionsOf } from './global-options.js';
+import { runCommand } from './run-command.js';
+
+const DEFAULT_STATE_DIR = '.iotmigrate/sandbox';
+
+interface UpFlags {
+  things: string;
+  stateDir: string;
+  detach?: boolean;
+  apiRate?: string;
+  seed: string;
+  host: string;
+  region: string;
+  apiPort: string;
+  mqttPort: string;
+  anomalies: boolean;
+}
+
+export function registerSandboxCommand(program: Command): void {
+  const sandbox = program
+    .command('sandbox')
+    .description('a local AWS IoT Core (control plane, MQTT broker, shadows) seeded with a fleet');
+
+  sandbox
+    .command('up')
+    .description('start the sandbox (seeding a new estate when the state dir has none)')
+    .option('--things <n>', 'things to seed in a new estate', '10')
+    .option('--state-dir <dir>', 'where the estate, certificates and runtime files live', DEFAULT_STATE_DIR)
+    .option('-d, --detach', 'run in the background; return once every endpoint answers')
+    .option('--api-rate <r>', 'answer at most R control-plane requests/s per API, throttle the rest (as AWS)')
+    .option('--seed <s>', 'seed for the generated estate', '1')
+    .option('--host <address>', 'loopback address to listen on (any of 127.0.0.0/8)', '127.0.0.1')
+    .option('--region <region>', 'region of the emulated account', 'us-east-1')
+    .option('--api-port <port>', 'port of the control-plane and shadow REST API', '4566')
+    .option('--mqtt-port <port>', 'port of the MQTT broker (mutual TLS)', '8883')
+    .option('--no-anomalies', 'seed a tidy fleet: no thing without certificate, no shared or revoked certificate')
+    .action(async (flags: UpFlags, command: Command) => {
+      const options = parseUpFlags(flags);
+      const globals = globalOptionsOf(command);
+      const { readRunningSandbox } = await import('../sandbox/runtime-record.js');
+      const running = await readRunningSandbox(options.stateDir);
+      await runCommand('sandbox up', globals, async ({ emit, signal }) => {
+        if (running) {
+          if (!flags.detach) {
+            throw new UsageError(`a sandbox is already running from ${options.stateDir} (pid ${running.pid})`, {
+              hint: 'stop it with `iotmigrate sandbox down`, or use another --state-dir',
+            });
+          }
+          emit({ type: 'result', command: 'sandbox up', lines: [`sandbox already running (pid ${running.pid}) on ${running.host}`] });
+          return { counts: { things: running.things } };
+        }
+        if (flags.detach) {
+          const { startDetachedSandbox } = await import('../sandbox/sandbox-daemon.js');
+          const childArgs = process.argv.slice(2).filter((arg) => arg !== '--detach' && arg !== '-d' && arg !== '--json');
+          const record = await startDetachedSandbox(options.stateDir, childArgs);
+          emit({ type: 'result', command: 'sandbox up', lines: describeRunning(record) });
+          return { counts: { things: record.things } };
+        }
+        const { startSandbox } = await import('../sandbox/start-sandbox.js');
+        const started = await startSandbox({ ...options, onEvent: emit });
+        emit({
+          type: 'result',
+          command: 'sandbox up',
+          lines: [...describeRunning({ pid: process.pid, host: started.host, endpoints: started.endpoints, things: Object.keys(started.store.estate.things).length }), 'Press Ctrl-C to stop.'],
+        });
+        await new Promise<void>((resolveWait) => signal.addEventListener('abort', () => resolveWait(), { once: true }));
+        await started.stop();
+        return { counts: { things: Object.keys(started.store.estate.things).length } };
+      }).catch((error: unknown) => {
+        // Ctrl-C is how a foreground sandbox is meant to stop.
+        if ((error as Error).name !== 'InterruptedError') throw error;
+      });
+    });
+
+  sandbox
+    .command('env')
+    .description('print `export` lines that point the AWS SDKs and iotmigrate at the sandbox')
+    .option('--state-dir <dir>', 'state dir of the running sandbox', DEFAULT_STATE_DIR)
+    .action(async (flags: { stateDir: string }, command: Command) => {
+      const record = await requireRunning(flags.stateDir);
+      const { formatEnvExports } = await import('../sandbox/runtime-record.js');
+      process.stdout.write(
+        globalOptionsOf(command).json ? `${JSON.stringify(record.env)}\n` : `${formatEnvExports(record.env)}\n`,
+      );
+    });
+
+  sandbox
+    .command('status')
+    .description('show whether the sandbox runs, its endpoints and its limits')
+    .option('--state-dir <dir>', 'state dir of the sandbox', DEFAULT_STATE_DIR)
+    .action(async (flags: { stateDir: string }, command: Command) => {
+      const { describeSandboxStatus } = await import('../sandbox/sandbox-status.js');
+      const status = await describeSandboxStatus(resolve(flags.stateDir));
+      process.stdout.write(globalOptionsOf(command).json ? `${JSON.stringify(status.record ?? { running: false })}\n` : `${status.lines.join('\n')}\n`);
+    });
+
+  sandbox
+    .command('down')
+    .description('stop the sandbox; its estate stays in the state dir for the next `up`')
+    .option('--state-dir <dir>', 'state dir of the sandbox', DEFAULT_STATE_DIR)
+    .action(async (flags: { stateDir: string }) => {
+      const { stopRunningSandbox } = await import('../sandbox/sandbox-daemon.js');
+      const stopped = await stopRunningSandbox(resolve(flags.stateDir));
+      process.stderr.write(stopped ? `sandbox stopped (pid ${stopped.pid})\n` : `no sandbox is running from ${flags.stateDir}\n`);
+    });
+}
+
+function parseUpFlags(flags: UpFlags) {
+  const things = wholeNumber('--things', flags.things, 0, 1_000_000);
+  const seed = wholeNumber('--seed', flags.seed, 0, 2 ** 32 - 1);
+  const apiRate = flags.apiRate === undefined ? undefined : wholeNumber('--api-rate', flags.apiRate, 1, 1_000_000);
+  const api = wholeNumber('--api-port', flags.apiPort, 0, 65535);
+  const mqtt = wholeNumber('--mqtt-port', flags.mqttPort, 0, 65535);
+  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(flags.host) || flags.host.split('.').some((octet) => Number(octet) > 255)) {
+    throw new UsageError(`--host must be a loopback IPv4 address (127.x.y.z), got "${flags.host}"`, {
+      hint: 'the sandbox never listens beyond this machine',
+    });
+  }
+  return {
+    stateDir: resolve(flags.stateDir),
+    things,
+    seed,
+    apiRate,
+    host: flags.host,
+    region: flags.region,
+    ports: { api, mqtt },
+    anomalies: flags.anomalies,
+  };
+}
+
+function wholeNumber(flag: string, value: string, min: number, max: number): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return parsed;
+}
+
+async function requireRunning(stateDir: string) {
+  const { readRunningSandbox } = await import('../sandbox/runtime-record.js');
+  const record = await readRunningSandbox(resolve(stateDir));
+  if (!record) {
+    throw new UsageError(`no sandbox is running from ${stateDir}`, {
+      hint: 'start one with `iotmigrate sandbox up --detach` (or pass the --state-dir it was started with)',
+    });
+  }
+  return record;
+}
+
+function describeRunning(record: { pid: number; host: string; endpoints: { iotApi: string; iotDataHost: string; mqttPort: number }; things: number }): string[] {
+  return [
+    `sandbox running (pid ${record.pid}) with ${record.things} things`,
+    `  AWS IoT API (control plane + shadows)  ${record.endpoints.iotApi}`,
+    `  MQTT broker (mutual TLS, MQTT 3.1.1)    mqtts://${record.endpoints.iotDataHost}:${record.endpoints.mqttPort}`,
+    `Point the AWS SDKs at it: eval "$(iotmigrate sandbox env)"`,
+  ];
+}

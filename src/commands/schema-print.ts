@@ -1,0 +1,16 @@
+import { UsageError } from '../errors.js';
+import { manifestJsonSchema } from '../manifest/schema.js';
+import { eventsJsonSchema } from '../progress/events.js';
+
+const SCHEMAS: Record<string, () => Record<string, unknown>> = {
+  manifest: manifestJsonSchema,
+  events: eventsJsonSchema,
+};
+
+export async function printSchema(name: string): Promise<void> {
+  const schema = SCHEMAS[name];
+  if (!schema) {
+    throw new UsageError(`unknown schema "${name}"`, { hint: `choose one of: ${Object.keys(SCHEMAS).join(', ')}` });
+  }
+  process.stdout.write(`${JSON.stringify(schema(), null, 2)}\n`);
+}

@@ -1,0 +1,44 @@
+import { connect } from 'node:net';
+import { readRunningSandbox } from './runtime-record.js';
+import type { SandboxRuntimeRecord } from './start-sandbox.js';
+
+export interface SandboxStatus {
+  record: (SandboxRuntimeRecord & { running: true; answering: Record<string, boolean> }) | undefined;
+  lines: string[];
+}
+
+export async function describeSandboxStatus(stateDir: string): Promise<SandboxStatus> {
+  const record = await readRunningSandbox(stateDir);
+  if (!record) return { record: undefined, lines: [`stopped (state dir ${stateDir})`] };
+  const api = new URL(record.endpoints.iotApi);
+  const answering = {
+    api: await answers(api.hostname, Number(api.port)),
+    mqtt: await answers(record.endpoints.iotDataHost, record.endpoints.mqttPort),
+  };
+  const mark = (ok: boolean) => (ok ? 'answering' : 'NOT ANSWERING');
+  return {
+    record: { ...record, running: true, answering },
+    lines: [
+      `running (pid ${record.pid}) since ${record.startedAt}, ${record.things} things, state dir ${stateDir}`,
+      `  AWS IoT API  ${record.endpoints.iotApi}  ${mark(answering.api)}`,
+      `  MQTT broker  mqtts://${record.endpoints.iotDataHost}:${record.endpoints.mqttPort}  ${mark(answering.mqtt)}`,
+      'Limits: MQTT 3.1.1 only (MQTT 5 clients such as the v2 SDK Mqtt5Client are refused);',
+      '        the API emulates the operations iotmigrate and the device SDKs use, not all of AWS IoT.',
+    ],
+  };
+}
+
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolveAnswer) => {
+    const socket = connect({ host, port, timeout: 2000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveAnswer(true);
+    });
+    socket.once('error', () => resolveAnswer(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolveAnswer(false);
+    });
+  });
+}
