@@ -1,0 +1,120 @@
+import type { AddressInfo, Socket } from 'node:net';
+import { createServer, TLSSocket } from 'node:tls';
+import { Aedes, type AuthenticateError, type AuthErrorCode, type Client } from 'aedes';
+import type { EstateStore } from '../estate-store.js';
+import { nowEpochSeconds } from '../estate.js';
+import { deviceConnectRefusal } from './device-authentication.js';
+import { handleShadowRequest } from './shadow-service.js';
+import { isShadowTopic, parseShadowRequestTopic } from './shadow-topics.js';
+
+export interface AwsBrokerOptions {
+  store: EstateStore;
+  host: string;
+  /** 0 picks a free port; the one bound is returned. */
+  port: number;
+  serverCertificate: { certificatePem: string; privateKeyPem: string };
+}
+
+export interface AwsBroker {
+  port: number;
+  /** Disconnects every client and releases the port; safe to call more than once. */
+  close(): Promise<void>;
+  /** Connected client IDs, for tests and status. */
+  connectedClients(): string[];
+}
+
+// CONNACK return code 5; aedes types it as a const enum, which per-file transpilers cannot inline.
+const NOT_AUTHORIZED = 5 as AuthErrorCode;
+
+/**
+ * The AWS IoT Core data endpoint of the sandbox: an aedes MQTT 3.1.1 broker behind mutual
+ * TLS that authenticates devices against the estate's certificates and serves the Device
+ * Shadow MQTT API. Every other topic is plain pub/sub.
+ */
+export async function startAwsBroker(options: AwsBrokerOptions): Promise<AwsBroker> {
+  const { store } = options;
+  const clients = new Set<Client>();
+
+  const aedes: Aedes = await Aedes.createBroker({
+    authenticate(client, _username, _password, done) {
+      const certificateDer = client.conn instanceof TLSSocket ? client.conn.getPeerX509Certificate()?.raw : undefined;
+      const refusal = deviceConnectRefusal(store, client.id, certificateDer, nowEpochSeconds());
+      if (refusal === undefined) return done(null, true);
+      const error: AuthenticateError = Object.assign(new Error(refusal), { returnCode: NOT_AUTHORIZED });
+      done(error, false);
+    },
+    authorizePublish(client, packet, callback) {
+      if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
+      if (!client || !isShadowTopic(packet.topic)) return callback(null);
+      const request = parseShadowRequestTopic(packet.topic);
+      // AWS disconnects a client that publishes outside its policy: a device may only use
+      // its own thing's shadow, and the response topics are the shadow service's alone.
+      if (!request || request.thingName !== client.id) return callback(new Error(`not authorized to publish to ${packet.topic}`));
+      // The shadow service consumes requests; one must never come back as a retained message.
+      packet.retain = false;
+      // Replies go out at QoS 1 and aedes lowers that to each subscription's QoS, as AWS does.
+      for (const reply of handleShadowRequest(store, request, packet.payload, nowEpochSeconds())) {
+        aedes.publish(
+          { cmd: 'publish', topic: reply.topic, payload: Buffer.from(JSON.stringify(reply.payload)), qos: 1, retain: false, dup: false },
+          () => {},
+        );
+      }
+      callback(null);
+    },
+    // Shadow requests still run through aedes so QoS 1 ones are acknowledged; this keeps
+    // them from reaching subscribers as if they were ordinary messages.
+    authorizeForward: (_client, packet) => (parseShadowRequestTopic(packet.topic) ? null : packet),
+  });
+  aedes.on('client', (client) => clients.add(client));
+  aedes.on('clientDisconnect', (client) => clients.delete(client));
+
+  const server = createServer(
+    {
+      cert: options.serverCertificate.certificatePem,
+      key: options.serverCertificate.privateKeyPem,
+      // Device certificates are checked against the registry in authenticate, not
+      // against a CA chain, and a device without one must still get its CONNACK refusal.
+      requestCert: true,
+      rejectUnauthorized: false,
+      // aws-crt offers x-amzn-mqtt-ca on every port and fails the handshake unless the
+      // server accepts it; other clients offer nothing or mqtt.
+      ALPNProtocols: ['x-amzn-mqtt-ca', 'mqtt'],
+    },
+    (socket) => aedes.handle(socket),
+  );
+  // Sockets still in their TLS handshake are no aedes client yet; close() ends them too.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await new Promise<void>((resolve) => aedes.close(resolve));
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    connectedClients: () => [...clients].map((client) => client.id).sort(),
+    close() {
+      closing ??= (async () => {
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) => aedes.close(resolve));
+        for (const socket of sockets) socket.destroy();
+        await serverClosed;
+      })();
+      return closing;
+    },
+  };
+}
