@@ -163,7 +163,7 @@ export async function seedAwsEstate(options: SeedOptions): Promise<AwsEstate> {
       certificateId,
       certificateArn,
       certificatePem: issued.certificatePem,
-      status: anomalies && position === 2 ? 'REVOKED' : 'ACTIVE',
+      status: anomalies && position === 3 ? 'REVOKED' : 'ACTIVE',
       ...(fromRegisteredCa ? { caCertificateId: caId } : {}),
       ownedBy: SANDBOX_ACCOUNT_ID,
       creationDate: now,
