@@ -7,6 +7,7 @@ import { pick, seededRandom } from '../seeded-random.js';
 import { arn, CLASSIC_SHADOW, emptyEstate, nowEpochSeconds, type AwsEstate, type EstateShadow } from './estate.js';
 
 export const SANDBOX_ACCOUNT_ID = '123456789012';
+export const AWS_ISSUED_COMMON_NAME = 'AWS IoT Certificate';
 
 export interface SeedOptions {
   things: number;
@@ -156,7 +157,12 @@ export async function seedAwsEstate(options: SeedOptions): Promise<AwsEstate> {
     }
     const fromRegisteredCa = index % REGISTERED_CA_EVERY === 0;
     const issuer = fromRegisteredCa ? options.registeredCa : options.awsIssuer;
-    const issued = await issueCertificate(issuer, { commonName: thingName, usage: 'client' });
+    // AWS's CreateKeysAndCertificate always names its certificates "AWS IoT Certificate";
+    // a customer CA usually puts the device ID in the CN. Azure cares about the difference.
+    const issued = await issueCertificate(issuer, {
+      commonName: fromRegisteredCa ? thingName : AWS_ISSUED_COMMON_NAME,
+      usage: 'client',
+    });
     const certificateId = certificateIdOf(issued.certificatePem);
     const certificateArn = arn(estate, `cert/${certificateId}`);
     estate.certificates[certificateId] = {
