@@ -16,6 +16,7 @@ export class EstateStore {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly queryCache = new Map<string, ReturnType<typeof compileFleetQuery>>();
+  private revisionCounter = 0;
 
   private constructor(
     readonly estate: AwsEstate,
@@ -45,7 +46,13 @@ export class EstateStore {
     return store;
   }
 
+  /** Bumped by every `changed()`: views derived from the estate are valid while it stays the same. */
+  get revision(): number {
+    return this.revisionCounter;
+  }
+
   changed(): void {
+    this.revisionCounter += 1;
     if (!this.file || this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
@@ -81,8 +88,13 @@ export class EstateStore {
   }
 
   groupsForThing(thingName: string): EstateThingGroup[] {
+    const thing = this.estate.things[thingName];
+    // Dynamic groups are tested against this one thing: listing their members instead
+    // would make a pass over a 10,000-thing fleet quadratic.
+    const isMember = (group: EstateThingGroup) =>
+      group.dynamic ? thing !== undefined && this.compiledQuery(group.dynamic.queryString)(thing) : group.members.includes(thingName);
     return Object.values(this.estate.thingGroups)
-      .filter((group) => this.directMembers(group).includes(thingName))
+      .filter(isMember)
       .sort((a, b) => a.groupName.localeCompare(b.groupName));
   }
 
@@ -103,15 +115,19 @@ export class EstateStore {
 
   private directMembers(group: EstateThingGroup): string[] {
     if (!group.dynamic) return group.members;
-    const query = group.dynamic.queryString;
+    const matches = this.compiledQuery(group.dynamic.queryString);
+    return Object.values(this.estate.things)
+      .filter((thing: EstateThing) => matches(thing))
+      .map((thing) => thing.thingName);
+  }
+
+  private compiledQuery(query: string): ReturnType<typeof compileFleetQuery> {
     let matches = this.queryCache.get(query);
     if (!matches) {
       matches = compileFleetQuery(query);
       this.queryCache.set(query, matches);
     }
-    return Object.values(this.estate.things)
-      .filter((thing: EstateThing) => matches(thing))
-      .map((thing) => thing.thingName);
+    return matches;
   }
 
   private isDescendant(group: EstateThingGroup, ancestor: string): boolean {
