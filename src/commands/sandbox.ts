@@ -30,7 +30,7 @@ export function registerSandboxCommand(program: Command): void {
     .option('--things <n>', 'things to seed in a new estate', '10')
     .option('--state-dir <dir>', 'where the estate, certificates and runtime files live', DEFAULT_STATE_DIR)
     .option('-d, --detach', 'run in the background; return once every endpoint answers')
-    .option('--api-rate <r>', 'answer at most R control-plane requests/s per API, throttle the rest (as AWS)')
+    .option('--api-rate <r>', 'answer at most R requests/s per API operation, throttle the rest (as AWS)')
     .option('--seed <s>', 'seed for the generated estate', '1')
     .option('--host <address>', 'loopback address to listen on (any of 127.0.0.0/8)', '127.0.0.1')
     .option('--region <region>', 'region of the emulated account', 'us-east-1')

@@ -494,6 +494,8 @@ describe('wire-level errors', () => {
       expect(failures[0]!.name).toBe('ThrottlingException');
       expect(failures[0]!.message).toBe('Rate exceeded');
       expect(failures[0]!.$metadata.httpStatusCode).toBe(429);
+      // Quotas are per API, as in AWS: DescribeEndpoint's exhausted bucket leaves ListThings alone.
+      await expect(client.send(new ListThingsCommand({ maxResults: 1 }))).resolves.toMatchObject({ things: [expect.anything()] });
     } finally {
       client.destroy();
       await limited.close();

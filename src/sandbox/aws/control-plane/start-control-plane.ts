@@ -15,14 +15,19 @@ import { thingGroupRoutes } from './thing-group-routes.js';
 import { thingRoutes } from './thing-routes.js';
 import { thingTypeRoutes } from './thing-type-routes.js';
 import { topicRuleRoutes } from './topic-rule-routes.js';
-import { createTokenBucket } from './token-bucket.js';
+import { createTokenBucket, type TokenBucket } from './token-bucket.js';
 
 export interface ControlPlaneOptions {
   store: EstateStore;
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** Requests per second (burst of as many) before ThrottlingException; unlimited if unset. */
+  /**
+   * Requests per second for each operation (burst of as many) before ThrottlingException;
+   * unlimited if unset. Per operation because AWS IoT's TPS quotas are per API
+   * (ListThings, DescribeThing, ... each have their own), so a client that spreads its
+   * calls over several APIs may go faster than any one quota.
+   */
   apiRate?: number;
   /** What DescribeEndpoint returns for `iot:Data-ATS`. */
   dataEndpointHost: string;
@@ -56,14 +61,23 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     ...endpointRoutes(context),
     ...shadowRoutes(context),
   ]);
-  const rateLimit = options.apiRate === undefined ? undefined : createTokenBucket({ ratePerSecond: options.apiRate });
+  const apiRate = options.apiRate;
+  const rateLimits = new Map<string, TokenBucket>();
+  const withinRate = (operation: string): boolean => {
+    if (apiRate === undefined) return true;
+    let bucket = rateLimits.get(operation);
+    if (!bucket) {
+      bucket = createTokenBucket({ ratePerSecond: apiRate });
+      rateLimits.set(operation, bucket);
+    }
+    return bucket.tryTake();
+  };
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const requestId = randomUUID();
     try {
       const body = await readBody(request);
       if (!request.headers.authorization) throw unauthorized();
-      if (rateLimit && !rateLimit.tryTake()) throw throttled();
       const url = request.url ?? '/';
       const queryAt = url.indexOf('?');
       const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
@@ -76,6 +90,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           `No AWS IoT operation at ${method} ${rawPath}: the iotmigrate sandbox emulates only the operations iotmigrate and the device SDKs use`,
         );
       }
+      if (!withinRate(match.route.operation)) throw throttled();
       const result = match.route.handler({
         params: match.params,
         query: new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1)),
