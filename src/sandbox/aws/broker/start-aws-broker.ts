@@ -1,6 +1,6 @@
-import type { AddressInfo, Socket } from 'node:net';
-import { createServer, TLSSocket } from 'node:tls';
-import { Aedes, type AuthenticateError, type AuthErrorCode, type Client } from 'aedes';
+import { TLSSocket } from 'node:tls';
+import { Aedes, type Client } from 'aedes';
+import { listenMqttOverTls, notAuthorized } from '../../mqtt-tls-listener.js';
 import type { EstateStore } from '../estate-store.js';
 import { nowEpochSeconds } from '../estate.js';
 import { deviceConnectRefusal } from './device-authentication.js';
@@ -23,9 +23,6 @@ export interface AwsBroker {
   connectedClients(): string[];
 }
 
-// CONNACK return code 5; aedes types it as a const enum, which per-file transpilers cannot inline.
-const NOT_AUTHORIZED = 5 as AuthErrorCode;
-
 /**
  * The AWS IoT Core data endpoint of the sandbox: an aedes MQTT 3.1.1 broker behind mutual
  * TLS that authenticates devices against the estate's certificates and serves the Device
@@ -40,8 +37,7 @@ export async function startAwsBroker(options: AwsBrokerOptions): Promise<AwsBrok
       const certificateDer = client.conn instanceof TLSSocket ? client.conn.getPeerX509Certificate()?.raw : undefined;
       const refusal = deviceConnectRefusal(store, client.id, certificateDer, nowEpochSeconds());
       if (refusal === undefined) return done(null, true);
-      const error: AuthenticateError = Object.assign(new Error(refusal), { returnCode: NOT_AUTHORIZED });
-      done(error, false);
+      done(notAuthorized(refusal), false);
     },
     authorizePublish(client, packet, callback) {
       if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
@@ -68,53 +64,19 @@ export async function startAwsBroker(options: AwsBrokerOptions): Promise<AwsBrok
   aedes.on('client', (client) => clients.add(client));
   aedes.on('clientDisconnect', (client) => clients.delete(client));
 
-  const server = createServer(
-    {
-      cert: options.serverCertificate.certificatePem,
-      key: options.serverCertificate.privateKeyPem,
-      // Device certificates are checked against the registry in authenticate, not
-      // against a CA chain, and a device without one must still get its CONNACK refusal.
-      requestCert: true,
-      rejectUnauthorized: false,
-      // aws-crt offers x-amzn-mqtt-ca on every port and fails the handshake unless the
-      // server accepts it; other clients offer nothing or mqtt.
-      ALPNProtocols: ['x-amzn-mqtt-ca', 'mqtt'],
-    },
-    (socket) => aedes.handle(socket),
-  );
-  // Sockets still in their TLS handshake are no aedes client yet; close() ends them too.
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+  const listener = await listenMqttOverTls(aedes, {
+    host: options.host,
+    port: options.port,
+    serverCertificate: options.serverCertificate,
+    // aws-crt offers x-amzn-mqtt-ca on every port and fails the handshake unless the
+    // server accepts it; other clients offer nothing or mqtt.
+    alpnProtocols: ['x-amzn-mqtt-ca', 'mqtt'],
+    name: 'AWS IoT MQTT broker',
   });
 
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    await new Promise<void>((resolve) => aedes.close(resolve));
-    throw error;
-  }
-  const { port } = server.address() as AddressInfo;
-
-  let closing: Promise<void> | undefined;
   return {
-    port,
+    port: listener.port,
     connectedClients: () => [...clients].map((client) => client.id).sort(),
-    close() {
-      closing ??= (async () => {
-        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-        await new Promise<void>((resolve) => aedes.close(resolve));
-        for (const socket of sockets) socket.destroy();
-        await serverClosed;
-      })();
-      return closing;
-    },
+    close: () => listener.close(),
   };
 }

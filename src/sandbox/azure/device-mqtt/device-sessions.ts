@@ -1,0 +1,95 @@
+import { EventEmitter, once } from 'node:events';
+import type { Client } from 'aedes';
+import type { DeviceSubscription } from './device-topics.js';
+
+interface Session {
+  client: Client;
+  /** Granted QoS per subscription kind. */
+  subscriptions: Map<DeviceSubscription, 0 | 1>;
+}
+
+/**
+ * The devices connected to the hub, with what each has subscribed to. The hub talks to
+ * one device at a time (a twin response, a method request, a desired update go to that
+ * device only), so it writes to the device's own MQTT client rather than publishing
+ * through the broker, and only once the device has subscribed, as IoT Hub does.
+ */
+export class DeviceSessions {
+  private readonly sessions = new Map<string, Session>();
+  private readonly reachable = new EventEmitter();
+  /**
+   * Subscriptions aedes restores for a persistent session (`clean: false`, as the SDK
+   * connects) are reported before the client counts as connected; they wait here.
+   */
+  private readonly restored = new WeakMap<Client, Map<DeviceSubscription, 0 | 1>>();
+
+  attach(client: Client): void {
+    const subscriptions = this.restored.get(client) ?? new Map<DeviceSubscription, 0 | 1>();
+    this.sessions.set(client.id, { client, subscriptions });
+    for (const kind of subscriptions.keys()) this.reachable.emit(`${client.id}\n${kind}`);
+  }
+
+  /** Forgets the client; false when a newer connection of the same device had already replaced it. */
+  detach(client: Client): boolean {
+    if (this.sessions.get(client.id)?.client !== client) return false;
+    this.sessions.delete(client.id);
+    return true;
+  }
+
+  subscribed(client: Client, kind: DeviceSubscription, qos: number): void {
+    const granted = qos === 0 ? 0 : 1;
+    const session = this.sessions.get(client.id);
+    if (session?.client !== client) {
+      const early = this.restored.get(client) ?? new Map<DeviceSubscription, 0 | 1>();
+      this.restored.set(client, early.set(kind, granted));
+      return;
+    }
+    session.subscriptions.set(kind, granted);
+    this.reachable.emit(`${client.id}\n${kind}`);
+  }
+
+  unsubscribed(client: Client, kind: DeviceSubscription): void {
+    const session = this.sessions.get(client.id);
+    if (session?.client === client) session.subscriptions.delete(kind);
+  }
+
+  isReachable(deviceId: string, kind: DeviceSubscription): boolean {
+    return this.sessions.get(deviceId)?.subscriptions.has(kind) ?? false;
+  }
+
+  /** Waits up to `timeoutMs` for the device to connect and subscribe to `kind`. */
+  async waitUntilReachable(deviceId: string, kind: DeviceSubscription, timeoutMs: number): Promise<boolean> {
+    if (this.isReachable(deviceId, kind)) return true;
+    if (timeoutMs <= 0) return false;
+    try {
+      await once(this.reachable, `${deviceId}\n${kind}`, { signal: AbortSignal.timeout(timeoutMs) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Sends to the device if it is subscribed to `kind`, at the QoS it was granted (never
+   * above 1, as IoT Hub); false when it is not reachable that way.
+   */
+  deliver(deviceId: string, kind: DeviceSubscription, topic: string, payload: Buffer | string): boolean {
+    const session = this.sessions.get(deviceId);
+    const qos = session?.subscriptions.get(kind);
+    if (!session || qos === undefined) return false;
+    session.client.publish(
+      { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, retain: false, dup: false },
+      () => {},
+    );
+    return true;
+  }
+
+  /** Drops the device's connection (it was disabled or deleted). */
+  disconnect(deviceId: string): void {
+    this.sessions.get(deviceId)?.client.close();
+  }
+
+  connectedDeviceIds(): string[] {
+    return [...this.sessions.keys()].sort();
+  }
+}
