@@ -1,10 +1,13 @@
 import { UsageError } from '../errors.js';
 import { manifestJsonSchema } from '../manifest/schema.js';
+import { identitiesJsonSchema, planJsonSchema } from '../plan/schema.js';
 import { eventsJsonSchema } from '../progress/events.js';
 
 const SCHEMAS: Record<string, () => Record<string, unknown>> = {
   manifest: manifestJsonSchema,
   events: eventsJsonSchema,
+  plan: planJsonSchema,
+  identities: identitiesJsonSchema,
 };
 
 export async function printSchema(name: string): Promise<void> {

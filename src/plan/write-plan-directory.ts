@@ -1,0 +1,58 @@
+import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+
+/** The file that marks a directory as an iotmigrate plan. */
+export const PLAN_FILE = 'plan.json';
+
+/**
+ * Refuses an --out that exists and holds something other than an earlier plan, before
+ * any work is done: re-planning must never clobber an unrelated directory.
+ */
+export async function assertPlanDirectoryUsable(outDir: string): Promise<void> {
+  const info = await stat(outDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!info) return;
+  if (!info.isDirectory()) throw new UsageError(`--out ${outDir} is a file, not a directory`, { hint: 'choose another --out' });
+  const entries = await readdir(outDir);
+  if (entries.length > 0 && !entries.includes(PLAN_FILE)) {
+    throw new UsageError(`--out ${outDir} exists and is not an iotmigrate plan directory (no ${PLAN_FILE})`, {
+      hint: 'choose another --out, or empty that directory',
+    });
+  }
+}
+
+/**
+ * Writes a plan so that no one ever sees half of it. The files are written into a
+ * staging directory beside the target first. A new plan directory is then renamed into
+ * place in one step; an existing one gets each file renamed over its old version,
+ * which keeps what the user added there, above all Terraform's state and lock files
+ * in terraform/, which a whole-directory swap would throw away.
+ */
+export async function writePlanDirectory(outDir: string, files: ReadonlyMap<string, string>): Promise<void> {
+  const target = resolve(outDir);
+  await mkdir(dirname(target), { recursive: true });
+  const staging = await mkdtemp(join(dirname(target), `.${basename(target)}.staging-`));
+  try {
+    for (const [path, content] of files) {
+      await mkdir(dirname(join(staging, path)), { recursive: true });
+      await writeFile(join(staging, path), content);
+    }
+    const renamedWhole = await rename(staging, target).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST' || error.code === 'ENOTEMPTY' || error.code === 'EISDIR') return false;
+        throw error;
+      },
+    );
+    if (renamedWhole) return;
+    for (const path of files.keys()) {
+      await mkdir(dirname(join(target, path)), { recursive: true });
+      await rename(join(staging, path), join(target, path));
+    }
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
