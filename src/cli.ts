@@ -33,6 +33,9 @@ function buildProgram(): Command {
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const verbose = argv.includes('--verbose') || isTruthy(process.env.IOTMIGRATE_VERBOSE);
+  // The AWS SDK warns on every run that its 2027 releases will need Node 22; iotmigrate
+  // pins its SDK versions, so on Node 20 the warning is noise unless asked for.
+  if (!verbose) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
@@ -16,6 +16,7 @@ const STOP_TIMEOUT_MS = 15_000;
  * while, hence the long timeout; a child that dies early is reported with its log tail.
  */
 export async function startDetachedSandbox(stateDir: string, childArgs: string[]): Promise<SandboxRuntimeRecord> {
+  await mkdir(stateDir, { recursive: true });
   const logFile = join(stateDir, SANDBOX_LOG_FILE);
   const log = await open(logFile, 'w');
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...childArgs], {
