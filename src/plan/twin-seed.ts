@@ -23,7 +23,8 @@ const MAX_DEPTH = 10;
 const MAX_STRING_BYTES = 4 * 1024;
 const MAX_SAFE_TWIN_INTEGER = 4_503_599_627_370_495;
 /** Keys may not contain '.', '$', spaces or control characters. */
-const FORBIDDEN_KEY_CHARACTERS = /[.$ \u0000-\u001f\u007f-\u009f]/g;
+const FORBIDDEN_KEY_CHARACTER = /[.$ \u0000-\u001f\u007f-\u009f]/;
+const FORBIDDEN_KEY_CHARACTERS = new RegExp(FORBIDDEN_KEY_CHARACTER.source, 'g');
 
 /**
  * @param groupsOf the thing's groups with their ancestors: an AWS job aimed at a parent
@@ -73,16 +74,15 @@ export function twinSeedOf(thing: Thing, groupsOf: (thing: Thing) => string[]): 
   };
 }
 
-/** A copy whose keys twins accept; forbidden characters become '_'. */
+/** A copy whose keys twins accept; forbidden characters become '_', never overwriting a key. */
 function twinSafe(value: Record<string, unknown>, onRename: () => void): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    let safe = key.replace(FORBIDDEN_KEY_CHARACTERS, '_');
-    if (safe !== key) {
-      onRename();
-      safe = uniqueKey(out, safe);
-    }
-    out[safe] = twinSafeValue(value[key], onRename);
+  const keys = Object.keys(value).sort();
+  const renamed = keys.filter((key) => FORBIDDEN_KEY_CHARACTER.test(key));
+  for (const key of keys) if (!FORBIDDEN_KEY_CHARACTER.test(key)) out[key] = twinSafeValue(value[key], onRename);
+  for (const key of renamed) {
+    onRename();
+    out[uniqueKey(out, key.replace(FORBIDDEN_KEY_CHARACTERS, '_'))] = twinSafeValue(value[key], onRename);
   }
   return out;
 }
