@@ -3,6 +3,7 @@ import { loadManifest } from '../manifest/io.js';
 import type { EmitProgress } from '../progress/events.js';
 import { synthesizeTerraform } from '../terraform/synthesize-terraform.js';
 import { buildPlan, IDENTITIES_FILE, TERRAFORM_FILE, type PlanOptions } from './build-plan.js';
+import { identitiesFileChunks } from './identities-file-chunks.js';
 import { IdentitiesFileSchema, PlanSchema } from './schema.js';
 import { summarizePlan } from './summarize-plan.js';
 import { assertPlanDirectoryUsable, PLAN_FILE, writePlanDirectory } from './write-plan-directory.js';
@@ -32,10 +33,10 @@ export async function runPlan(options: RunPlanOptions): Promise<RunPlanResult> {
 
   const contents = buildPlan(manifest, options, synthesizeTerraform);
   // Parsing what was built catches a planner bug before apply ever reads the files.
-  const files = new Map([
-    [PLAN_FILE, stableStringify(PlanSchema.parse(contents.plan))],
-    [IDENTITIES_FILE, stableStringify(IdentitiesFileSchema.parse(contents.identities))],
-    [TERRAFORM_FILE, stableStringify(contents.terraform)],
+  const files = new Map<string, Iterable<string>>([
+    [PLAN_FILE, [stableStringify(PlanSchema.parse(contents.plan))]],
+    [IDENTITIES_FILE, identitiesFileChunks(IdentitiesFileSchema.parse(contents.identities))],
+    [TERRAFORM_FILE, [stableStringify(contents.terraform)]],
   ]);
   await writePlanDirectory(options.outDir, files);
   emit({ type: 'stage', stage: 'plan', status: 'finished' });

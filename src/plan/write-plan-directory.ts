@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -31,14 +31,14 @@ export async function assertPlanDirectoryUsable(outDir: string): Promise<void> {
  * which keeps what the user added there, above all Terraform's state and lock files
  * in terraform/, which a whole-directory swap would throw away.
  */
-export async function writePlanDirectory(outDir: string, files: ReadonlyMap<string, string>): Promise<void> {
+export async function writePlanDirectory(outDir: string, files: ReadonlyMap<string, Iterable<string>>): Promise<void> {
   const target = resolve(outDir);
   await mkdir(dirname(target), { recursive: true });
   const staging = await mkdtemp(join(dirname(target), `.${basename(target)}.staging-`));
   try {
-    for (const [path, content] of files) {
+    for (const [path, chunks] of files) {
       await mkdir(dirname(join(staging, path)), { recursive: true });
-      await writeFile(join(staging, path), content);
+      await writeChunks(join(staging, path), chunks);
     }
     const renamedWhole = await rename(staging, target).then(
       () => true,
@@ -54,5 +54,26 @@ export async function writePlanDirectory(outDir: string, files: ReadonlyMap<stri
     }
   } finally {
     await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Large files come in many small chunks; writing them in ~1 MB batches saves syscalls. */
+async function writeChunks(path: string, chunks: Iterable<string>): Promise<void> {
+  const file = await open(path, 'w', 0o644);
+  try {
+    let batch: string[] = [];
+    let size = 0;
+    for (const chunk of chunks) {
+      batch.push(chunk);
+      size += chunk.length;
+      if (size >= 1 << 20) {
+        await file.write(batch.join(''));
+        batch = [];
+        size = 0;
+      }
+    }
+    await file.write(batch.join(''));
+  } finally {
+    await file.close();
   }
 }
