@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import deviceSdk from 'azure-iot-device';
+import iothub from 'azure-iothub';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { startIotHub, type IotHub } from '../../src/sandbox/azure/start-iot-hub.js';
 import { createCertificateAuthority, issueCertificate, type CertificateAuthority } from '../../src/sandbox/pki.js';
@@ -19,9 +21,20 @@ export interface TestHub {
   sdk: ServiceSdk;
   /** Opens a device client (azure-iot-device over MQTT) that trusts the hub; closed by close(). */
   openDevice(connectionString: string, credentials?: { cert: string; key: string }): Promise<DeviceClient>;
+  /**
+   * A hand-made HTTPS request to the hub, signed with a policy's key as azure-iothub
+   * signs: for what the SDK has no call for (twin PUT, the sandbox endpoints).
+   */
+  rest(method: string, path: string, options?: { json?: unknown; body?: Buffer; headers?: Record<string, string>; policy?: string }): Promise<RestResponse>;
   /** The error with which a device client fails to open. */
   refusal(connectionString: string, credentials?: { cert: string; key: string }): Promise<Error>;
   close(): Promise<void>;
+}
+
+export interface RestResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  json: unknown;
 }
 
 /**
@@ -59,6 +72,38 @@ export async function startTestHub(options: { apiRate?: number } = {}): Promise<
       devices.add(client);
       await client.open();
       return client;
+    },
+    rest(method, path, restOptions = {}) {
+      const connection = iothub.ConnectionString.parse(hub.connectionStringFor(restOptions.policy ?? 'iothubowner'));
+      const token = iothub.SharedAccessSignature.create(host, connection.SharedAccessKeyName!, connection.SharedAccessKey!, Math.floor(Date.now() / 1000) + 600);
+      const body = restOptions.json === undefined ? restOptions.body : Buffer.from(JSON.stringify(restOptions.json));
+      return new Promise((resolve, reject) => {
+        const outgoing = request(
+          {
+            host,
+            port: hub.httpsPort,
+            method,
+            path,
+            ca: rootCa.certificatePem,
+            agent: false,
+            headers: {
+              authorization: token.toString(),
+              ...(restOptions.json === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+              ...restOptions.headers,
+            },
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              resolve({ status: response.statusCode ?? 0, headers: response.headers, json: text ? JSON.parse(text) : undefined });
+            });
+          },
+        );
+        outgoing.on('error', reject);
+        outgoing.end(body);
+      });
     },
     async refusal(connectionString, credentials) {
       const client = await createDevice(connectionString, credentials);

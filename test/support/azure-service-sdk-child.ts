@@ -56,7 +56,9 @@ async function run(request: ServiceSdkRequest): Promise<unknown> {
       const [sql, pageSize] = request.args as [string, number | undefined];
       const query = registry().createQuery(sql, pageSize);
       const pages: unknown[][] = [];
-      while (query.hasMoreResults) pages.push(plain((await query.nextAsTwin()).result) as unknown[]);
+      // next(), not nextAsTwin(): a COUNT() page holds no twins. The token is passed
+      // explicitly because next() without arguments starts over from the first page.
+      while (query.hasMoreResults) pages.push(plain((await query.next(query.continuationToken as string)).result) as unknown[]);
       return pages;
     }
     case 'invokeDeviceMethod': {

@@ -73,6 +73,7 @@ export class ServiceSdk {
     this.nextId += 1;
     const id = this.nextId;
     const request: ServiceSdkRequest = { credentials: typeof credentials === 'string' ? { connectionString: credentials } : credentials, op, args };
+    if (!this.child.connected) return Promise.reject(new Error('the service SDK child has exited'));
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.child.send({ id, ...request });

@@ -65,7 +65,7 @@ function readImportMode(value: unknown): ImportMode {
 function applyOne(registry: DeviceRegistry, item: JsonObject, mode: ImportMode): void {
   const deviceId = item.id as string;
   const existing = registry.findDevice(deviceId);
-  const eTag = typeof item.eTag === 'string' ? item.eTag : undefined;
+  const eTag = stringField(item, 'eTag');
   switch (mode) {
     case 'delete':
     case 'deleteIfMatchETag':
@@ -75,7 +75,7 @@ function applyOne(registry: DeviceRegistry, item: JsonObject, mode: ImportMode):
     case 'updateTwinIfMatchETag': {
       const device = registry.getDevice(deviceId);
       if (mode === 'updateTwinIfMatchETag') {
-        const twinETag = requireEtag(typeof item.twinETag === 'string' ? item.twinETag : undefined, 'twinETag');
+        const twinETag = requireEtag(stringField(item, 'twinETag'), 'twinETag');
         if (!etagMatches(twinETag, twinEtag(device.twin.version))) throw preconditionFailed(`the twin etag is ${twinEtag(device.twin.version)}`);
       }
       registry.replaceTwinParts(device, readTwinWrite(item, { allowNull: false }));
@@ -103,6 +103,16 @@ function updateWithTwin(registry: DeviceRegistry, item: JsonObject, ifMatch: str
   const twin = readTwinWrite(item, { allowNull: false });
   const device = registry.updateDevice(readRequestedIdentity(item, 'id'), ifMatch);
   if (twin.tags || twin.desired) registry.replaceTwinParts(device, twin);
+}
+
+/**
+ * A field read as IoT Hub's JSON binding reads it, without regard to case: azure-iothub
+ * passes a device object through as is, so its `etag` arrives where the model says `eTag`.
+ */
+function stringField(item: JsonObject, name: string): string | undefined {
+  const key = Object.keys(item).find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+  const value = key === undefined ? undefined : item[key];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function requireEtag(value: string | undefined, field: string): string {
