@@ -43,7 +43,6 @@ export const IdentityAuthenticationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sas') }),
 ]);
 export type IdentityAuthentication = z.infer<typeof IdentityAuthenticationSchema>;
-export type AuthenticationType = IdentityAuthentication['type'];
 
 export const IdentitySchema = z.object({
   /** The Azure device ID: the MQTT client ID the device uses on AWS. */

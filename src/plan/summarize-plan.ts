@@ -153,9 +153,11 @@ export function summarizePlan(contents: PlanContents, planDir: string): string[]
   const sizes = waves.map((wave) => count(wave.deviceIds.length));
   lines.push(
     '',
-    `Rollout: ${plural(waves.reduce((sum, wave) => sum + wave.deviceIds.length, 0), 'device')} in ${plural(waves.length, 'wave')} (${
-      sizes.length > 8 ? `${sizes.slice(0, 7).join(', ')}, … ${sizes.at(-1)}` : sizes.join(', ')
-    }; the first is the canary); at most ${count(rollout.maximumPerMinute)}/min, abort when ${rollout.abort.thresholdPercentage}% of at least ${count(rollout.abort.minimumExecutedThings)} executed fail, ${rollout.inProgressTimeoutMinutes} min timeout, ${rollout.retries.numberOfRetries} retries`,
+    waves.length === 0
+      ? 'Rollout: no device to roll out'
+      : `Rollout: ${plural(waves.reduce((sum, wave) => sum + wave.deviceIds.length, 0), 'device')} in ${plural(waves.length, 'wave')} (${
+          sizes.length > 8 ? `${sizes.slice(0, 7).join(', ')}, … ${sizes.at(-1)}` : sizes.join(', ')
+        }; the first is the canary); at most ${count(rollout.maximumPerMinute)}/min, abort when ${rollout.abort.thresholdPercentage}% of at least ${count(rollout.abort.minimumExecutedThings)} executed fail, ${rollout.inProgressTimeoutMinutes} min timeout, ${rollout.retries.numberOfRetries} retries`,
   );
 
   if (plan.notMigrated.length > 0) {
