@@ -23,6 +23,7 @@ interface PlanFlags {
   abortMinExecuted?: string;
   inProgressTimeout: string;
   retries: string;
+  firmwareRepo?: string;
 }
 
 export function registerPlanCommand(program: Command): void {
@@ -39,6 +40,7 @@ export function registerPlanCommand(program: Command): void {
     .option('--messages-per-minute <n>', 'telemetry messages per device per minute, for sizing', '1')
     .option('--reconnect-minutes <n>', 'time the whole fleet may take to reconnect, for sizing', '30')
     .option('--ca-verified', 'upload registered CAs as verified instead of proving possession after apply')
+    .option('--firmware-repo <dir>', 'rewrite this device firmware repo for IoT Hub into <out>/firmware (the repo is only read)')
     .option('--canary-percent <p>', 'canary wave as a percentage of the devices', '1')
     .option('--canary-minimum <n>', 'smallest canary wave', '5')
     .option('--wave-growth <factor>', 'each wave is this many times the previous one', '2')
@@ -51,9 +53,10 @@ export function registerPlanCommand(program: Command): void {
     .addHelpText(
       'after',
       `
-Reads only the manifest. Writes <out>/plan.json, <out>/identities.json and
-<out>/terraform/cdk.tf.json (hand it to terraform apply), prints a review summary on
-stderr and the plan directory on stdout. The same manifest and flags give the same bytes.`,
+Reads only the manifest (and the firmware repo, if given). Writes <out>/plan.json,
+<out>/identities.json, <out>/terraform/cdk.tf.json (hand it to terraform apply) and,
+with --firmware-repo, <out>/firmware/ and <out>/rewrite-report.json; prints a review
+summary on stderr and the plan directory on stdout. The same inputs give the same bytes.`,
     )
     .action(async (flags: PlanFlags, command: Command) => {
       const options = {
@@ -67,6 +70,7 @@ stderr and the plan directory on stdout. The same manifest and flags give the sa
         messagesPerDevicePerMinute: numberFlag('--messages-per-minute', flags.messagesPerMinute),
         reconnectMinutes: numberFlag('--reconnect-minutes', flags.reconnectMinutes),
         caVerified: flags.caVerified === true,
+        firmwareRepo: flags.firmwareRepo,
         waves: {
           canaryPercent: numberFlag('--canary-percent', flags.canaryPercent),
           canaryMinimum: numberFlag('--canary-minimum', flags.canaryMinimum, { integer: true }),

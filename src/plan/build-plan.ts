@@ -32,6 +32,9 @@ export interface PlanOptions {
   caVerified: boolean;
 }
 
+/** What the codemod made of --firmware-repo, when one was given. */
+export type FirmwarePlan = Plan['firmware'];
+
 export const DEFAULT_SIZING_ASSUMPTIONS = { messagesPerDevicePerMinute: 1, reconnectMinutes: 30 } as const;
 
 /** Where the Terraform JSON goes inside the plan directory. */
@@ -54,6 +57,11 @@ export function buildPlan(
   manifest: Manifest,
   options: PlanOptions,
   renderTerraform: (estate: AzureEstate) => Record<string, unknown>,
+  firmware: FirmwarePlan = {
+    status: 'not-planned',
+    reason: 'no --firmware-repo was given: plan again with --firmware-repo DIR to rewrite the device firmware for IoT Hub',
+    reposInManifest: manifest.firmware.map((repo) => repo.path),
+  },
 ): PlanContents {
   const problem = waveSettingsProblem(options.waves) ?? rolloutLimitsProblem(options.rollout);
   if (problem) throw new UsageError(problem);
@@ -147,8 +155,11 @@ export function buildPlan(
       {
         name: 'firmware',
         runBy: 'iotmigrate plan --firmware-repo',
-        description: 'the device firmware rewritten for IoT Hub, bundled and signed',
-        ready: false,
+        description:
+          firmware.status === 'planned'
+            ? `${firmware.files.rewritten} files of ${firmware.repo} rewritten for IoT Hub into ${firmware.directory}/, ${firmware.findings.todo} TODOs for a developer (${firmware.report}), ${firmware.files.error} files the rewrite failed on`
+            : 'the device firmware rewritten for IoT Hub',
+        ready: firmware.status === 'planned' && firmware.files.error === 0 && firmware.findings.todo === 0,
       },
       {
         name: 'rollout',
@@ -195,11 +206,7 @@ export function buildPlan(
       retries: { failureTypes: ['FAILED', 'TIMED_OUT'], numberOfRetries: options.rollout.numberOfRetries },
     },
     notMigrated: sortNotMigrated([...thingsNotMigrated, ...estateNotMigrated(manifest, routing)]),
-    firmware: {
-      status: 'not-planned',
-      reason: 'this version of iotmigrate does not rewrite firmware yet; the firmware stage and plan/firmware/ arrive with the codemod',
-      reposInManifest: manifest.firmware.map((repo) => repo.path),
-    },
+    firmware,
   };
   return { plan, identities: { schemaVersion: PLAN_SCHEMA_VERSION, devices: identities }, estate, terraform };
 }

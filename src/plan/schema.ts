@@ -199,8 +199,23 @@ export const PlanSchema = z.object({
     retries: z.object({ failureTypes: z.array(z.enum(['FAILED', 'TIMED_OUT'])), numberOfRetries: z.number().int().min(0).max(10) }),
   }),
   notMigrated: z.array(NotMigratedSchema),
-  /** The firmware rewrite's part of the plan; a placeholder until the codemod ships. */
+  /** The firmware rewrite (plan --firmware-repo): where the rewritten sources and the report are. */
   firmware: z.discriminatedUnion('status', [
+    z.object({
+      status: z.literal('planned'),
+      /** The repo as given to plan. */
+      repo: z.string(),
+      /** In the plan directory: the rewritten files, at their paths in the repo. */
+      directory: z.string(),
+      report: z.string(),
+      files: z.object({
+        rewritten: z.number().int().nonnegative(),
+        unchanged: z.number().int().nonnegative(),
+        skipped: z.number().int().nonnegative(),
+        error: z.number().int().nonnegative(),
+      }),
+      findings: z.object({ rewritten: z.number().int().nonnegative(), todo: z.number().int().nonnegative() }),
+    }),
     z.object({ status: z.literal('not-planned'), reason: z.string(), reposInManifest: z.array(z.string()) }),
   ]),
 });

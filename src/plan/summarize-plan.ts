@@ -168,7 +168,15 @@ export function summarizePlan(contents: PlanContents, planDir: string): string[]
     if (others.length > LIST_LIMIT) lines.push(`  … and ${others.length - LIST_LIMIT} more`);
   }
 
-  lines.push('', `Firmware: not planned: ${plan.firmware.reason}`);
+  const firmware = plan.firmware;
+  if (firmware.status === 'planned') {
+    lines.push(
+      '',
+      `Firmware (${join(planDir, firmware.directory)}): ${firmware.repo}: ${firmware.files.rewritten} files rewritten for IoT Hub, ${firmware.files.unchanged} unchanged, ${firmware.files.skipped} skipped, ${firmware.files.error} failed; ${firmware.findings.todo} TODOs for a developer (${join(planDir, firmware.report)})`,
+    );
+  } else {
+    lines.push('', `Firmware: not planned: ${firmware.reason}`);
+  }
   const terraformDir = join(planDir, 'terraform');
   lines.push(
     '',

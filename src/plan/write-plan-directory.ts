@@ -29,9 +29,15 @@ export async function assertPlanDirectoryUsable(outDir: string): Promise<void> {
  * staging directory beside the target first. A new plan directory is then renamed into
  * place in one step; an existing one gets each file renamed over its old version,
  * which keeps what the user added there, above all Terraform's state and lock files
- * in terraform/, which a whole-directory swap would throw away.
+ * in terraform/, which a whole-directory swap would throw away. The `replaceWhole`
+ * entries (top-level files or directories the plan owns entirely) are removed from an
+ * existing plan first, so nothing of an earlier plan lingers in them.
  */
-export async function writePlanDirectory(outDir: string, files: ReadonlyMap<string, Iterable<string>>): Promise<void> {
+export async function writePlanDirectory(
+  outDir: string,
+  files: ReadonlyMap<string, Iterable<string>>,
+  options: { replaceWhole: readonly string[] },
+): Promise<void> {
   const target = resolve(outDir);
   await mkdir(dirname(target), { recursive: true });
   const staging = await mkdtemp(join(dirname(target), `.${basename(target)}.staging-`));
@@ -48,6 +54,13 @@ export async function writePlanDirectory(outDir: string, files: ReadonlyMap<stri
       },
     );
     if (renamedWhole) return;
+    const replaced = join(staging, '.replaced');
+    await mkdir(replaced);
+    for (const entry of options.replaceWhole) {
+      await rename(join(target, entry), join(replaced, entry)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    }
     for (const path of files.keys()) {
       await mkdir(dirname(join(target, path)), { recursive: true });
       await rename(join(staging, path), join(target, path));

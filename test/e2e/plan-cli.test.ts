@@ -7,6 +7,7 @@ import { runCli } from '../support/run-cli.js';
 
 /** `iotmigrate plan` as users run it: the built CLI in a child process. */
 const MANIFEST = fileURLToPath(new URL('../fixtures/plan/seeded-manifest.json', import.meta.url));
+const FIRMWARE_REPO = fileURLToPath(new URL('../../fixtures/firmware-repos/thermostat-v2', import.meta.url));
 
 let dir: string;
 let manifestText: string;
@@ -116,6 +117,31 @@ describe('iotmigrate plan', () => {
     expect(events.at(-1)).toMatchObject({ type: 'summary', command: 'plan', exitCode: 0 });
   });
 
+  it('rewrites a firmware repo into the plan, leaving the repo as it was', async () => {
+    const out = join(dir, 'firmware');
+    const before = await filesUnder(FIRMWARE_REPO);
+    const result = await runCli(['plan', '--manifest', MANIFEST, '--out', out, '--firmware-repo', FIRMWARE_REPO]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/Firmware \(.*firmware\): .*thermostat-v2: \d+ files rewritten for IoT Hub/);
+    expect(await filesUnder(FIRMWARE_REPO)).toEqual(before);
+
+    const files = await filesUnder(out);
+    const report = JSON.parse(files.get('rewrite-report.json')!) as { repo: string; files: { path: string; status: string }[] };
+    expect(report.repo).toBe(FIRMWARE_REPO);
+    const rewritten = report.files.filter((file) => file.status === 'rewritten').map((file) => file.path);
+    expect(rewritten.length).toBeGreaterThan(0);
+    expect([...files.keys()].filter((path) => path.startsWith('firmware/')).sort()).toEqual(rewritten.map((path) => `firmware/${path}`).sort());
+    for (const path of rewritten) expect(files.get(`firmware/${path}`)).not.toBe(before.get(path));
+    const plan = JSON.parse(files.get('plan.json')!);
+    expect(plan.firmware).toMatchObject({ status: 'planned', repo: FIRMWARE_REPO, directory: 'firmware', report: 'rewrite-report.json' });
+    expect(plan.firmware.files.rewritten).toBe(rewritten.length);
+
+    expect((await runCli(['plan', '--manifest', MANIFEST, '--out', out, '--firmware-repo', FIRMWARE_REPO])).code).toBe(0);
+    expect(await filesUnder(out)).toEqual(files);
+    expect((await runCli(['plan', '--manifest', MANIFEST, '--out', out])).code).toBe(0);
+    expect([...(await filesUnder(out)).keys()].sort()).toEqual(['identities.json', 'plan.json', 'terraform/cdk.tf.json']);
+  });
+
   it('prints the plan and identities JSON Schemas', async () => {
     const plan = await runCli(['schema', 'plan']);
     expect(plan.code).toBe(0);
@@ -173,6 +199,7 @@ describe('iotmigrate plan on bad input', () => {
     [['--max-per-minute', '5000'], /--max-per-minute must be a whole number from 1 to 1000/],
     [['--hub-name', 'x'], /--hub-name "x" is not valid/],
     [['--sku', 'S3', '--units', '11'], /S3 has at most 10 units/],
+    [['--firmware-repo', 'no/such/repo'], /--firmware-repo no\/such\/repo is not a directory/],
   ])('exits 2 on the flags %j and writes nothing', async (flags, message) => {
     const parent = await mkdtemp(join(dir, 'flags-'));
     const result = await runCli(['plan', '--manifest', MANIFEST, '--out', join(parent, 'plan'), ...flags]);
