@@ -5,6 +5,7 @@ import { OWNER_POLICY, policyConnectionString } from './access-policies.js';
 import { DeviceMessages, type DeviceToCloudEvent } from './device-messages.js';
 import { sendCloudToDevice } from './device-mqtt/cloud-to-device.js';
 import { DeviceSessions } from './device-mqtt/device-sessions.js';
+import type { DeviceSubscription } from './device-mqtt/device-topics.js';
 import { DirectMethods } from './device-mqtt/direct-methods.js';
 import { startDeviceBroker } from './device-mqtt/start-device-broker.js';
 import { desiredUpdate } from './device-mqtt/twin-channel.js';
@@ -72,7 +73,8 @@ export interface IotHub {
    * authentication may then connect with certificates it issued.
    */
   registerCertificateAuthority(ca: { name: string; certificatePem: string; verified?: boolean }): void;
-  connectedDeviceIds(): string[];
+  /** Connected devices, each with what it listens to (`cloudToDevice`, `methods`, `twinResponses`, `desiredUpdates`). */
+  connectedDevices(): Array<{ deviceId: string; subscriptions: DeviceSubscription[] }>;
   /** Disconnects every device, releases both ports and writes the registry out; safe to call twice. */
   close(): Promise<void>;
 }
@@ -169,7 +171,7 @@ export async function startIotHub(options: IotHubOptions): Promise<IotHub> {
       store.certificateAuthorities.set(name, { name, certificatePem, verified });
       store.changed();
     },
-    connectedDeviceIds: () => sessions.connectedDeviceIds(),
+    connectedDevices: () => sessions.connectedDevices(),
     close() {
       closing ??= (async () => {
         methods.cancelAll();

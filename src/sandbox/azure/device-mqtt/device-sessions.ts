@@ -89,7 +89,10 @@ export class DeviceSessions {
     this.sessions.get(deviceId)?.client.close();
   }
 
-  connectedDeviceIds(): string[] {
-    return [...this.sessions.keys()].sort();
+  /** Connected devices in ID order, each with what it has subscribed to. */
+  connectedDevices(): Array<{ deviceId: string; subscriptions: DeviceSubscription[] }> {
+    return [...this.sessions.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([deviceId, session]) => ({ deviceId, subscriptions: [...session.subscriptions.keys()].sort() }));
   }
 }
