@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, TerraformOutput, TerraformStack } from 'cdktf';
 // Deep paths: the provider's index loads every Azure resource class (over a second).
 // (IothubRouteA / IothubFallbackRouteA: the provider renames classes that clash with nested types.)
@@ -42,7 +45,19 @@ const BLOB_NAME_FORMAT = '{iothub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}';
  * file goes and writes it with the rest of the plan, atomically.
  */
 export function synthesizeTerraform(estate: AzureEstate): Record<string, unknown> {
-  const stack = new TerraformStack(new App({ skipValidation: true }), STACK_NAME);
+  // CDKTF's App creates its output directory (and stacks/ in it) as soon as it is
+  // constructed, cdktf.out in the working directory by default; a throwaway one keeps
+  // plan from leaving that behind in the user's directory.
+  const scratch = mkdtempSync(join(tmpdir(), 'iotmigrate-cdktf-'));
+  try {
+    return renderStack(new App({ skipValidation: true, outdir: scratch }), estate);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function renderStack(app: App, estate: AzureEstate): Record<string, unknown> {
+  const stack = new TerraformStack(app, STACK_NAME);
   const ids = new Set<string>();
   // Construct IDs become Terraform resource names and must be unique across the stack.
   const id = (name: string) => {

@@ -48,6 +48,14 @@ describe('iotmigrate plan', () => {
     expect([...(await filesUnder(out)).keys()].sort()).toEqual(['identities.json', 'plan.json', 'terraform/cdk.tf.json']);
   });
 
+  it('leaves nothing but the plan directory behind in the working directory', async () => {
+    const cwd = await mkdtemp(join(dir, 'cwd-'));
+    const result = await runCli(['plan', '--manifest', MANIFEST], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('plan\n');
+    expect(await readdir(cwd)).toEqual(['plan']);
+  });
+
   it('writes byte-identical plans on re-runs, also in place over an earlier plan', async () => {
     const a = join(dir, 'same-a');
     const b = join(dir, 'same-b');
