@@ -108,7 +108,7 @@ export function summarizePlan(contents: PlanContents, planDir: string): string[]
   const approximate = routed.filter(({ action }) => action.status === 'approximate').length;
   lines.push(
     '',
-    `Routing (${plan.routing.rules.length} topic rules, ${plural(actions.length, 'action')}): ${plural(routed.length, 'route')}${
+    `Routing (${plural(plan.routing.rules.length, 'topic rule')}, ${plural(actions.length, 'action')}): ${plural(routed.length, 'route')}${
       approximate > 0 ? ` (${approximate} approximate)` : ''
     }, ${actions.length - routed.length} not translatable; routes filter on the original AWS topic in the "${plan.routing.topicProperty}" message property, and every message also stays on the built-in endpoint`,
   );
@@ -131,7 +131,7 @@ export function summarizePlan(contents: PlanContents, planDir: string): string[]
   const question = identities.commonNameQuestion;
   if (question.devices > 0) {
     lines.push(
-      `  ? ${plural(question.devices, 'device')} authenticate by thumbprint with a certificate whose CN is not the device ID (${count(question.awsIssued)} AWS-issued, CN "AWS IoT Certificate"); whether IoT Hub accepts that is unverified. Your options:`,
+      `  ? ${plural(question.devices, 'device')} ${question.devices === 1 ? 'authenticates' : 'authenticate'} by thumbprint with a certificate whose CN is not the device ID (${count(question.awsIssued)} AWS-issued, CN "AWS IoT Certificate"); whether IoT Hub accepts that is unverified. Your options:`,
     );
     for (const [index, option] of question.options.entries()) lines.push(`    ${index + 1}. ${option}`);
   }
