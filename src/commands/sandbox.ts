@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { globalOptionsOf } from './global-options.js';
 import { runCommand } from './run-command.js';
+import type { SandboxEndpoints } from '../sandbox/start-sandbox.js';
 
 const DEFAULT_STATE_DIR = '.iotmigrate/sandbox';
 
@@ -13,6 +14,7 @@ interface UpFlags {
   apiRate?: string;
   seed: string;
   host: string;
+  hubHost: string;
   region: string;
   apiPort: string;
   mqttPort: string;
@@ -22,7 +24,7 @@ interface UpFlags {
 export function registerSandboxCommand(program: Command): void {
   const sandbox = program
     .command('sandbox')
-    .description('a local AWS IoT Core (control plane, MQTT broker, shadows) seeded with a fleet');
+    .description('a local AWS IoT Core (control plane, MQTT broker, shadows) seeded with a fleet, and a local Azure IoT Hub');
 
   sandbox
     .command('up')
@@ -32,7 +34,8 @@ export function registerSandboxCommand(program: Command): void {
     .option('-d, --detach', 'run in the background; return once every endpoint answers')
     .option('--api-rate <r>', 'answer at most R requests/s per API operation, throttle the rest (as AWS)')
     .option('--seed <s>', 'seed for the generated estate', '1')
-    .option('--host <address>', 'loopback address to listen on (any of 127.0.0.0/8)', '127.0.0.1')
+    .option('--host <address>', 'loopback address of the AWS half (any of 127.0.0.0/8)', '127.0.0.1')
+    .option('--hub-host <address>', 'loopback address of the Azure IoT Hub, on ports 443 and 8883 (needs root or CAP_NET_BIND_SERVICE)', '127.0.0.2')
     .option('--region <region>', 'region of the emulated account', 'us-east-1')
     .option('--api-port <port>', 'port of the control-plane and shadow REST API', '4566')
     .option('--mqtt-port <port>', 'port of the MQTT broker (mutual TLS)', '8883')
@@ -64,7 +67,10 @@ export function registerSandboxCommand(program: Command): void {
         emit({
           type: 'result',
           command: 'sandbox up',
-          lines: [...describeRunning({ pid: process.pid, host: started.host, endpoints: started.endpoints, things: Object.keys(started.store.estate.things).length }), 'Press Ctrl-C to stop.'],
+          lines: [
+            ...describeRunning({ pid: process.pid, endpoints: started.endpoints, things: Object.keys(started.store.estate.things).length }),
+            'Press Ctrl-C to stop.',
+          ],
         });
         await new Promise<void>((resolveWait) => signal.addEventListener('abort', () => resolveWait(), { once: true }));
         await started.stop();
@@ -77,7 +83,7 @@ export function registerSandboxCommand(program: Command): void {
 
   sandbox
     .command('env')
-    .description('print `export` lines that point the AWS SDKs and iotmigrate at the sandbox')
+    .description('print `export` lines that point the AWS and Azure SDKs and iotmigrate at the sandbox')
     .option('--state-dir <dir>', 'state dir of the running sandbox', DEFAULT_STATE_DIR)
     .action(async (flags: { stateDir: string }, command: Command) => {
       const record = await requireRunning(flags.stateDir);
@@ -114,9 +120,11 @@ function parseUpFlags(flags: UpFlags) {
   const apiRate = flags.apiRate === undefined ? undefined : wholeNumber('--api-rate', flags.apiRate, 1, 1_000_000);
   const api = wholeNumber('--api-port', flags.apiPort, 0, 65535);
   const mqtt = wholeNumber('--mqtt-port', flags.mqttPort, 0, 65535);
-  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(flags.host) || flags.host.split('.').some((octet) => Number(octet) > 255)) {
-    throw new UsageError(`--host must be a loopback IPv4 address (127.x.y.z), got "${flags.host}"`, {
-      hint: 'the sandbox never listens beyond this machine',
+  const host = loopbackAddress('--host', flags.host);
+  const hubHost = loopbackAddress('--hub-host', flags.hubHost);
+  if (hubHost === host) {
+    throw new UsageError(`--hub-host must differ from --host (both are ${host})`, {
+      hint: 'the AWS broker and the IoT Hub both use port 8883, so each needs an address of its own',
     });
   }
   return {
@@ -124,11 +132,21 @@ function parseUpFlags(flags: UpFlags) {
     things,
     seed,
     apiRate,
-    host: flags.host,
+    host,
+    hubHost,
     region: flags.region,
     ports: { api, mqtt },
     anomalies: flags.anomalies,
   };
+}
+
+function loopbackAddress(flag: string, value: string): string {
+  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(value) || value.split('.').some((octet) => Number(octet) > 255)) {
+    throw new UsageError(`${flag} must be a loopback IPv4 address (127.x.y.z), got "${value}"`, {
+      hint: 'the sandbox never listens beyond this machine',
+    });
+  }
+  return value;
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -150,11 +168,14 @@ async function requireRunning(stateDir: string) {
   return record;
 }
 
-function describeRunning(record: { pid: number; host: string; endpoints: { iotApi: string; iotDataHost: string; mqttPort: number }; things: number }): string[] {
+function describeRunning(record: { pid: number; endpoints: SandboxEndpoints; things: number }): string[] {
+  const { endpoints } = record;
   return [
     `sandbox running (pid ${record.pid}) with ${record.things} things`,
-    `  AWS IoT API (control plane + shadows)  ${record.endpoints.iotApi}`,
-    `  MQTT broker (mutual TLS, MQTT 3.1.1)    mqtts://${record.endpoints.iotDataHost}:${record.endpoints.mqttPort}`,
-    `Point the AWS SDKs at it: eval "$(iotmigrate sandbox env)"`,
+    `  AWS IoT API (control plane + shadows)  ${endpoints.iotApi}`,
+    `  MQTT broker (mutual TLS, MQTT 3.1.1)    mqtts://${endpoints.iotDataHost}:${endpoints.mqttPort}`,
+    `  Azure IoT Hub service API (HTTPS)       https://${endpoints.iotHubHostName}${endpoints.iotHubHttpsPort === 443 ? '' : `:${endpoints.iotHubHttpsPort}`}`,
+    `  Azure IoT Hub devices (MQTT over TLS)   mqtts://${endpoints.iotHubHostName}:${endpoints.iotHubMqttPort}`,
+    `Point the AWS and Azure SDKs at it: eval "$(iotmigrate sandbox env)"`,
   ];
 }

@@ -11,19 +11,25 @@ export async function describeSandboxStatus(stateDir: string): Promise<SandboxSt
   const record = await readRunningSandbox(stateDir);
   if (!record) return { record: undefined, lines: [`stopped (state dir ${stateDir})`] };
   const api = new URL(record.endpoints.iotApi);
+  const { endpoints } = record;
   const answering = {
     api: await answers(api.hostname, Number(api.port)),
-    mqtt: await answers(record.endpoints.iotDataHost, record.endpoints.mqttPort),
+    mqtt: await answers(endpoints.iotDataHost, endpoints.mqttPort),
+    hubHttps: await answers(endpoints.iotHubHostName, endpoints.iotHubHttpsPort),
+    hubMqtt: await answers(endpoints.iotHubHostName, endpoints.iotHubMqttPort),
   };
   const mark = (ok: boolean) => (ok ? 'answering' : 'NOT ANSWERING');
   return {
     record: { ...record, running: true, answering },
     lines: [
       `running (pid ${record.pid}) since ${record.startedAt}, ${record.things} things, state dir ${stateDir}`,
-      `  AWS IoT API  ${record.endpoints.iotApi}  ${mark(answering.api)}`,
-      `  MQTT broker  mqtts://${record.endpoints.iotDataHost}:${record.endpoints.mqttPort}  ${mark(answering.mqtt)}`,
+      `  AWS IoT API  ${endpoints.iotApi}  ${mark(answering.api)}`,
+      `  MQTT broker  mqtts://${endpoints.iotDataHost}:${endpoints.mqttPort}  ${mark(answering.mqtt)}`,
+      `  Azure IoT Hub ${record.hubName}  https://${endpoints.iotHubHostName}:${endpoints.iotHubHttpsPort}  ${mark(answering.hubHttps)}`,
+      `                devices  mqtts://${endpoints.iotHubHostName}:${endpoints.iotHubMqttPort}  ${mark(answering.hubMqtt)}`,
       'Limits: MQTT 3.1.1 only (MQTT 5 clients such as the v2 SDK Mqtt5Client are refused);',
-      '        the API emulates the operations iotmigrate and the device SDKs use, not all of AWS IoT.',
+      '        the APIs emulate the operations iotmigrate and the SDKs use, not all of AWS IoT or IoT Hub;',
+      '        the hub speaks no AMQP: cloud-to-device sends and telemetry reads use its /sandbox/ HTTPS endpoints.',
     ],
   };
 }

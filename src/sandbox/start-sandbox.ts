@@ -8,8 +8,14 @@ import { EstateStore } from './aws/estate-store.js';
 import { seedAwsEstate } from './aws/seed-estate.js';
 import { startControlPlane } from './aws/control-plane/start-control-plane.js';
 import { startAwsBroker } from './aws/broker/start-aws-broker.js';
+import { DEFAULT_HUB_PORTS, startIotHub, type IotHub } from './azure/start-iot-hub.js';
 
 export const DEFAULT_SANDBOX_HOST = '127.0.0.1';
+/** The Azure half gets an address of its own: azure-iothub only reaches port 443 of the hub's host name. */
+export const DEFAULT_HUB_HOST = '127.0.0.2';
+export const SANDBOX_HUB_NAME = 'iotmigrate-sandbox';
+/** The name under which the hub holds the estate's customer CA. */
+const REGISTERED_CA_NAME = 'example-corp-device-ca';
 export const DEFAULT_PORTS = { api: 4566, mqtt: 8883 } as const;
 export const SANDBOX_RUNTIME_FILE = 'sandbox.json';
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'AKIASANDBOX000000000', secretAccessKey: 'sandbox-secret-access-key' } as const;
@@ -18,13 +24,16 @@ export interface SandboxOptions {
   stateDir: string;
   /** A loopback address of the sandbox's own (127.0.0.0/8), so several can run side by side. */
   host?: string;
+  /** The IoT Hub's loopback address, its host name in connection strings; another than `host`. */
+  hubHost?: string;
   /** Things to seed when the state dir holds no estate yet; ignored otherwise. */
   things?: number;
   seed?: number;
-  /** Control-plane requests per second before it answers ThrottlingException; unlimited if unset. */
+  /** Requests per second per API operation (per operation family on the hub) before they are throttled; unlimited if unset. */
   apiRate?: number;
   region?: string;
-  ports?: { api?: number; mqtt?: number };
+  /** The hub's ports default to 443 and 8883; azure-iothub reaches no other HTTPS port. */
+  ports?: { api?: number; mqtt?: number; hubHttps?: number; hubMqtt?: number };
   /** Seed the oddities of a real fleet (thing without certificate, shared and revoked certificates). */
   anomalies?: boolean;
   onEvent?: EmitProgress;
@@ -36,6 +45,10 @@ export interface SandboxEndpoints {
   /** The ATS data endpoint host devices connect to over MQTT. */
   iotDataHost: string;
   mqttPort: number;
+  /** The Azure IoT Hub's host name: its service API is on iotHubHttpsPort, its device MQTT on iotHubMqttPort. */
+  iotHubHostName: string;
+  iotHubHttpsPort: number;
+  iotHubMqttPort: number;
 }
 
 export interface Sandbox {
@@ -46,6 +59,7 @@ export interface Sandbox {
   /** The environment that points the AWS SDKs (and iotmigrate) at this sandbox. */
   env: Record<string, string>;
   store: EstateStore;
+  hub: IotHub;
   cas: SandboxCas;
   /** The estate was freshly seeded (false when an existing state dir was reopened). */
   seeded: boolean;
@@ -55,6 +69,7 @@ export interface Sandbox {
 export interface SandboxRuntimeRecord {
   pid: number;
   host: string;
+  hubName: string;
   endpoints: SandboxEndpoints;
   env: Record<string, string>;
   things: number;
@@ -64,11 +79,12 @@ export interface SandboxRuntimeRecord {
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const stateDir = resolve(options.stateDir);
   const host = options.host ?? DEFAULT_SANDBOX_HOST;
+  const hubHost = options.hubHost ?? DEFAULT_HUB_HOST;
   const region = options.region ?? 'us-east-1';
   const emit = options.onEvent ?? (() => {});
   await mkdir(stateDir, { recursive: true });
 
-  emit({ type: 'stage', stage: 'sandbox', status: 'started', title: `Starting the sandbox on ${host}` });
+  emit({ type: 'stage', stage: 'sandbox', status: 'started', title: `Starting the sandbox on ${host} (AWS) and ${hubHost} (Azure IoT Hub)` });
   const cas = await loadOrCreateSandboxCas(stateDir);
   await writeFile(cas.rootCaFile, cas.root.certificatePem);
 
@@ -81,6 +97,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     dnsNames: ['localhost'],
     usage: 'server',
   });
+  const hubServerCert = await issueCertificate(cas.root, { commonName: hubHost, ipAddresses: [hubHost], usage: 'server' });
   const apiPort = options.ports?.api ?? DEFAULT_PORTS.api;
   const mqttPort = options.ports?.mqtt ?? DEFAULT_PORTS.mqtt;
 
@@ -95,20 +112,47 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     await broker.close();
     throw error;
   });
+  const hub = await startIotHub({
+    hubName: SANDBOX_HUB_NAME,
+    host: hubHost,
+    httpsPort: options.ports?.hubHttps ?? DEFAULT_HUB_PORTS.https,
+    mqttPort: options.ports?.hubMqtt ?? DEFAULT_HUB_PORTS.mqtt,
+    stateDir,
+    serverCertificate: hubServerCert,
+    apiRate: options.apiRate,
+    onEvent: emit,
+  }).catch(async (error: unknown) => {
+    await Promise.all([controlPlane.close(), broker.close()]);
+    throw error;
+  });
+  // The customer CA of the seeded estate, as the plan's azurerm_iothub_certificate would
+  // upload and verify it, so devices that keep their CA-issued certificates can connect.
+  hub.registerCertificateAuthority({ name: REGISTERED_CA_NAME, certificatePem: cas.registeredCa.certificatePem });
 
-  const endpoints: SandboxEndpoints = { iotApi: controlPlane.url, iotDataHost: host, mqttPort: broker.port };
+  const endpoints: SandboxEndpoints = {
+    iotApi: controlPlane.url,
+    iotDataHost: host,
+    mqttPort: broker.port,
+    iotHubHostName: hub.hostName,
+    iotHubHttpsPort: hub.httpsPort,
+    iotHubMqttPort: hub.mqttPort,
+  };
   const env: Record<string, string> = {
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_IOT: controlPlane.url,
     AWS_ENDPOINT_URL_IOT_DATA_PLANE: controlPlane.url,
+    // The iothubowner policy, for `iotmigrate apply` and azure-iothub.
+    IOTHUB_CONNECTION_STRING: hub.connectionString,
+    IOTHUB_HOSTNAME: hub.hostName,
     NODE_EXTRA_CA_CERTS: cas.rootCaFile,
   };
   const runtimeFile = join(stateDir, SANDBOX_RUNTIME_FILE);
   const record: SandboxRuntimeRecord = {
     pid: process.pid,
     host,
+    hubName: hub.hubName,
     endpoints,
     env,
     things: Object.keys(store.estate.things).length,
@@ -125,11 +169,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     endpoints,
     env,
     store,
+    hub,
     cas,
     seeded: existing === undefined,
     stop() {
       stopped ??= (async () => {
-        await Promise.all([controlPlane.close(), broker.close()]);
+        await Promise.all([controlPlane.close(), broker.close(), hub.close()]);
         await store.flush();
         await rm(runtimeFile, { force: true });
       })();

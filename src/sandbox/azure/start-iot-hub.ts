@@ -33,7 +33,7 @@ export interface IotHubOptions {
   stateDir: string | undefined;
   /** A TLS server certificate whose IP SAN is `host`. */
   serverCertificate: { certificatePem: string; privateKeyPem: string };
-  /** Service API operations per second before 429 ThrottlingException; unlimited if unset. */
+  /** Service API operations per second, in each of IoT Hub's operation families, before 429 ThrottlingException; unlimited if unset. */
   apiRate?: number;
   onEvent?: EmitProgress;
 }

@@ -24,7 +24,7 @@ export function registryRoutes(hub: HubServices): ServiceRoute[] {
       method: 'GET',
       path: '/devices',
       rights: ['RegistryRead'],
-      kind: 'iothub',
+      family: 'identityRegistry',
       body: 'json',
       handle: ({ query }) => {
         const top = query.has('top') ? Number(query.get('top')) : MAX_LIST;
@@ -32,12 +32,12 @@ export function registryRoutes(hub: HubServices): ServiceRoute[] {
         return { status: 200, json: registry.listDevices(top).map((found) => deviceView(found, messages.queuedCount(found.deviceId))) };
       },
     },
-    { method: 'GET', path: '/devices/{id}', rights: ['RegistryRead'], kind: 'iothub', body: 'json', handle: ({ params }) => device(params.id!) },
+    { method: 'GET', path: '/devices/{id}', rights: ['RegistryRead'], family: 'identityRegistry', body: 'json', handle: ({ params }) => device(params.id!) },
     {
       method: 'PUT',
       path: '/devices/{id}',
       rights: ['RegistryWrite'],
-      kind: 'iothub',
+      family: 'identityRegistry',
       body: 'json',
       handle: ({ params, headers, body }) => {
         const identity = readRequestedIdentity(body, 'deviceId');
@@ -53,7 +53,7 @@ export function registryRoutes(hub: HubServices): ServiceRoute[] {
       method: 'DELETE',
       path: '/devices/{id}',
       rights: ['RegistryWrite'],
-      kind: 'iothub',
+      family: 'identityRegistry',
       body: 'json',
       handle: ({ params, headers }) => {
         registry.deleteDevice(params.id!, headerValue(headers, 'if-match'));
@@ -64,7 +64,7 @@ export function registryRoutes(hub: HubServices): ServiceRoute[] {
       method: 'POST',
       path: '/devices',
       rights: ['RegistryWrite'],
-      kind: 'iothub',
+      family: 'identityRegistry',
       body: 'json',
       handle: ({ body }) => {
         const result = applyBulkOperations(registry, body);
@@ -75,7 +75,7 @@ export function registryRoutes(hub: HubServices): ServiceRoute[] {
       method: 'POST',
       path: '/devices/query',
       rights: ['RegistryRead', 'ServiceConnect'],
-      kind: 'iothub',
+      family: 'queries',
       body: 'json',
       handle: (request) => queryTwins(hub, request),
     },
@@ -83,7 +83,7 @@ export function registryRoutes(hub: HubServices): ServiceRoute[] {
       method: 'GET',
       path: '/statistics/devices',
       rights: ['RegistryRead'],
-      kind: 'iothub',
+      family: 'identityRegistry',
       body: 'json',
       handle: () => ({ status: 200, json: registry.statistics() }),
     },
@@ -91,7 +91,7 @@ export function registryRoutes(hub: HubServices): ServiceRoute[] {
       method: 'GET',
       path: '/statistics/service',
       rights: ['ServiceConnect'],
-      kind: 'iothub',
+      family: 'identityRegistry',
       body: 'json',
       handle: () => ({ status: 200, json: { connectedDeviceCount: registry.connectedDeviceCount() } }),
     },

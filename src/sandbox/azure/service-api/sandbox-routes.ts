@@ -21,7 +21,7 @@ export function sandboxRoutes(hub: HubServices): ServiceRoute[] {
       method: 'GET',
       path: '/sandbox/events',
       rights: ['ServiceConnect'],
-      kind: 'sandbox',
+      family: 'sandbox',
       body: 'json',
       handle: ({ query }) => {
         const after = query.get('after');
@@ -34,7 +34,7 @@ export function sandboxRoutes(hub: HubServices): ServiceRoute[] {
       method: 'POST',
       path: '/sandbox/devices/{id}/messages/devicebound',
       rights: ['ServiceConnect'],
-      kind: 'sandbox',
+      family: 'sandbox',
       body: 'raw',
       handle: ({ params, headers, body }) => {
         const deviceId = params.id!;

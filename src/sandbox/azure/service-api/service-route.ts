@@ -18,17 +18,23 @@ export interface ServiceResponse {
 }
 
 /**
+ * The groups IoT Hub sets its throttles by (identity registry operations, twin reads,
+ * twin updates, queries, direct methods); `sandbox` marks the sandbox's own endpoints,
+ * which are neither throttled nor versioned.
+ */
+export type OperationFamily = 'identityRegistry' | 'twinReads' | 'twinUpdates' | 'queries' | 'directMethods' | 'sandbox';
+
+/**
  * One operation of the service API: the method and path template as IoT Hub's REST
  * reference writes them (`/twins/{id}/methods`), the right the caller's policy must
- * hold, and whether it is an IoT Hub operation (which must carry `api-version` and
- * counts against `--api-rate`) or one of the sandbox's own.
+ * hold, and the family it counts against.
  */
 export interface ServiceRoute {
   method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
   path: string;
   /** Any one of these lets the caller in. */
   rights: AccessRight[];
-  kind: 'iothub' | 'sandbox';
+  family: OperationFamily;
   body: 'json' | 'raw';
   handle(request: ServiceRequest): ServiceResponse | Promise<ServiceResponse>;
 }

@@ -3,9 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listenOrExplain } from '../../listen.js';
 import { policyGrants, type AccessRight, type SharedAccessPolicy } from '../access-policies.js';
 import { argumentInvalid, IotHubError, throttled, unauthorized } from '../iot-hub-error.js';
-import { createRequestThrottle } from '../request-throttle.js';
+// The AWS control plane's token bucket: the same refill arithmetic serves both halves.
+import { createTokenBucket, type TokenBucket } from '../../aws/control-plane/token-bucket.js';
 import { parseSasToken, sasTokenRefusal } from '../sas-token.js';
-import { headerValue, ServiceRouteTable, type ServiceResponse, type ServiceRoute } from './service-route.js';
+import { headerValue, ServiceRouteTable, type OperationFamily, type ServiceResponse, type ServiceRoute } from './service-route.js';
 
 export interface ServiceApiOptions {
   host: string;
@@ -15,7 +16,7 @@ export interface ServiceApiOptions {
   /** The hub's host name: the audience service SAS tokens must carry. */
   hostName: string;
   policies: readonly SharedAccessPolicy[];
-  /** IoT Hub operations per second before 429; unlimited if unset. */
+  /** IoT Hub operations per second in each family before 429; unlimited if unset. */
   apiRate?: number;
   routes: readonly ServiceRoute[];
   now(): Date;
@@ -33,12 +34,19 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * IoT Hub's service REST API over HTTPS, as azure-iothub reaches it: every request must
  * carry a SAS token of one of the hub's shared access policies, signed with its key,
  * not expired, for this hub, and the policy must hold the right the operation needs;
- * otherwise 401, in IoT Hub's error shape. With `apiRate`, IoT Hub operations beyond it
- * get 429 ThrottlingException.
+ * otherwise 401, in IoT Hub's error shape. With `apiRate`, operations beyond that rate in
+ * their family (as IoT Hub throttles by family) get 429 ThrottlingException.
  */
 export async function startServiceApi(options: ServiceApiOptions): Promise<ServiceApi> {
   const table = new ServiceRouteTable(options.routes);
-  const throttle = options.apiRate === undefined ? undefined : createRequestThrottle(options.apiRate);
+  const apiRate = options.apiRate;
+  const throttles = new Map<OperationFamily, TokenBucket>();
+  const withinRate = (family: OperationFamily) => {
+    if (apiRate === undefined || family === 'sandbox') return true;
+    let throttle = throttles.get(family);
+    if (!throttle) throttles.set(family, (throttle = createTokenBucket({ ratePerSecond: apiRate })));
+    return throttle.tryTake();
+  };
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     try {
@@ -50,11 +58,11 @@ export async function startServiceApi(options: ServiceApiOptions): Promise<Servi
         throw new IotHubError(404, 'NotFound', `The sandbox hub does not serve ${request.method ?? 'GET'} ${url.pathname}: it emulates the IoT Hub operations iotmigrate and the SDKs use`);
       }
       const { route, params } = match;
-      if (route.kind === 'iothub' && !url.searchParams.has('api-version')) {
+      if (route.family !== 'sandbox' && !url.searchParams.has('api-version')) {
         throw new IotHubError(400, 'InvalidProtocolVersion', 'The api-version query parameter is required');
       }
       authorize(headerValue(request.headers, 'authorization'), route.rights, options);
-      if (route.kind === 'iothub' && throttle && !throttle.tryTake()) throw throttled();
+      if (!withinRate(route.family)) throw throttled();
       const result = await route.handle({ params, query: url.searchParams, headers: request.headers, body: route.body === 'raw' ? raw : parseJson(raw) });
       send(response, result);
     } catch (error) {

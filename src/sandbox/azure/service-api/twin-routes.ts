@@ -16,12 +16,12 @@ export function twinRoutes(hub: HubServices): ServiceRoute[] {
     return { status: 200, json: twinView(device, messages.queuedCount(id)), headers: { etag: `"${twinEtag(device.twin.version)}"` } };
   };
   return [
-    { method: 'GET', path: '/twins/{id}', rights: ['RegistryRead', 'ServiceConnect'], kind: 'iothub', body: 'json', handle: ({ params }) => twin(params.id!) },
+    { method: 'GET', path: '/twins/{id}', rights: ['RegistryRead', 'ServiceConnect'], family: 'twinReads', body: 'json', handle: ({ params }) => twin(params.id!) },
     {
       method: 'PATCH',
       path: '/twins/{id}',
       rights: ['ServiceConnect'],
-      kind: 'iothub',
+      family: 'twinUpdates',
       body: 'json',
       handle: ({ params, headers, body }) => {
         registry.patchTwin(params.id!, body, headerValue(headers, 'if-match'));
@@ -32,7 +32,7 @@ export function twinRoutes(hub: HubServices): ServiceRoute[] {
       method: 'PUT',
       path: '/twins/{id}',
       rights: ['ServiceConnect'],
-      kind: 'iothub',
+      family: 'twinUpdates',
       body: 'json',
       handle: ({ params, headers, body }) => {
         registry.replaceTwin(params.id!, body, headerValue(headers, 'if-match'));
@@ -43,7 +43,7 @@ export function twinRoutes(hub: HubServices): ServiceRoute[] {
       method: 'POST',
       path: '/twins/{id}/methods',
       rights: ['ServiceConnect'],
-      kind: 'iothub',
+      family: 'directMethods',
       body: 'json',
       handle: async ({ params, body }) => {
         const deviceId = params.id!;
