@@ -32,7 +32,7 @@ export function registerSandboxCommand(program: Command): void {
     .option('--things <n>', 'things to seed in a new estate', '10')
     .option('--state-dir <dir>', 'where the estate, certificates and runtime files live', DEFAULT_STATE_DIR)
     .option('-d, --detach', 'run in the background; return once every endpoint answers')
-    .option('--api-rate <r>', 'answer at most R requests/s per API operation, throttle the rest (as AWS)')
+    .option('--api-rate <r>', 'answer at most R requests/s per API operation (per operation family on the hub), throttle the rest')
     .option('--seed <s>', 'seed for the generated estate', '1')
     .option('--host <address>', 'loopback address of the AWS half (any of 127.0.0.0/8)', '127.0.0.1')
     .option('--hub-host <address>', 'loopback address of the Azure IoT Hub, on ports 443 and 8883 (needs root or CAP_NET_BIND_SERVICE)', '127.0.0.2')

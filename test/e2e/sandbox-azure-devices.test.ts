@@ -116,6 +116,19 @@ describe('sandbox IoT Hub device endpoint (azure-iot-device over MQTT)', () => {
     expect(t.hub.getDevice('c2d-1')?.cloudToDeviceMessageCount).toBe(0);
   });
 
+  it('restores the subscriptions of a persistent session when the device reconnects', async () => {
+    const connectionString = await createSasDevice('session-1');
+    const first = await t.openDevice(connectionString);
+    first.on('message', () => {});
+    await eventually(() => subscriptionsOf('session-1'), (kinds) => kinds.includes('cloudToDevice'));
+    await first.close();
+
+    // The SDK connects with clean: false, so the hub keeps what the device subscribed to.
+    await t.openDevice(connectionString);
+    expect(subscriptionsOf('session-1')).toContain('cloudToDevice');
+    expect(t.hub.sendCloudToDevice('session-1', 'after reconnect').delivered).toBe(true);
+  });
+
   it('round-trips the twin: reported by the device, desired pushed from the service', async () => {
     const client = await t.openDevice(await createSasDevice('twin-1'));
     const twin = await client.getTwin();

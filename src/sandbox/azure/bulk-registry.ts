@@ -29,7 +29,7 @@ const IMPORT_MODES = [
 ] as const;
 type ImportMode = (typeof IMPORT_MODES)[number];
 
-export const MAX_BULK_ITEMS = 100;
+const MAX_BULK_ITEMS = 100;
 
 export function applyBulkOperations(registry: DeviceRegistry, body: unknown): BulkResult {
   if (!Array.isArray(body) || body.length === 0 || body.length > MAX_BULK_ITEMS) {

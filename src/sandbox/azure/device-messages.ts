@@ -36,9 +36,9 @@ const SYSTEM_PROPERTY_NAMES: Record<string, string> = {
 };
 
 /** Kept in memory only: enough for tests and for watching a migration, bounded so a chatty fleet cannot grow it without end. */
-export const MAX_KEPT_EVENTS = 10_000;
+const MAX_KEPT_EVENTS = 10_000;
 /** IoT Hub keeps at most 50 cloud-to-device messages queued per device. */
-export const MAX_QUEUED_PER_DEVICE = 50;
+const MAX_QUEUED_PER_DEVICE = 50;
 
 /**
  * Device-to-cloud events, kept for reading back (there is no Event Hubs endpoint here),

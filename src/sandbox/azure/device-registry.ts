@@ -118,9 +118,9 @@ export class DeviceRegistry {
     const time = this.timestamp();
     const twin = structuredClone(device.twin);
     if (tags) {
+      // Tags carry no $metadata on IoT Hub: the stamp goes to a node nobody keeps.
       mergePatch(twin.tags, { lastUpdated: time }, tags, { time });
       checkSectionSize(twin.tags, 'tags');
-      twin.tagsUpdated = time;
     }
     if (desired) {
       twin.desired.version += 1;
@@ -213,7 +213,6 @@ export class DeviceRegistry {
       twin.tags = {};
       mergePatch(twin.tags, { lastUpdated: time }, replacement.tags, { time });
       checkSectionSize(twin.tags, 'tags');
-      twin.tagsUpdated = time;
     }
     if (replacement.desired) {
       twin.desired.version += 1;
@@ -251,7 +250,6 @@ function newTwin(time: string): DeviceTwin {
   return {
     version: 1,
     tags: {},
-    tagsUpdated: time,
     desired: emptySection(1, { time, version: 1 }),
     reported: emptySection(1, { time }),
   };

@@ -9,5 +9,4 @@ export interface HubServices {
   messages: DeviceMessages;
   sessions: DeviceSessions;
   methods: DirectMethods;
-  now(): Date;
 }

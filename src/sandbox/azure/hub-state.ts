@@ -24,7 +24,6 @@ export type DeviceAuthentication =
 export interface DeviceTwin {
   version: number;
   tags: JsonObject;
-  tagsUpdated: string;
   desired: TwinSection;
   reported: TwinSection;
 }

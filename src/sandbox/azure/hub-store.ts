@@ -5,7 +5,7 @@ import { InputError } from '../../errors.js';
 import { createDefaultPolicies, type SharedAccessPolicy } from './access-policies.js';
 import type { HubDevice, HubState, RegisteredCertificateAuthority } from './hub-state.js';
 
-export const HUB_STATE_FILE = 'azure-hub.json';
+const HUB_STATE_FILE = 'azure-hub.json';
 const FLUSH_DELAY_MS = 200;
 
 /**

@@ -52,7 +52,7 @@ export function signSas(rawResource: string, expiry: number, base64Key: string):
 }
 
 /** Whether the token was signed with one of `keys` (base64). */
-export function isSignedWithOneOf(token: SasToken, keys: readonly string[]): boolean {
+function isSignedWithOneOf(token: SasToken, keys: readonly string[]): boolean {
   const presented = Buffer.from(token.signature);
   return keys.some((key) => {
     const expected = Buffer.from(signSas(token.rawResource, token.expiry, key));

@@ -102,7 +102,7 @@ export async function startIotHub(options: IotHubOptions): Promise<IotHub> {
     },
     now,
   );
-  const services: HubServices = { registry, messages, sessions, methods, now };
+  const services: HubServices = { registry, messages, sessions, methods };
 
   const serviceApi = await startServiceApi({
     host: options.host,

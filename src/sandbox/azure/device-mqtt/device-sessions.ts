@@ -16,17 +16,10 @@ interface Session {
  */
 export class DeviceSessions {
   private readonly sessions = new Map<string, Session>();
-  private readonly reachable = new EventEmitter();
-  /**
-   * Subscriptions aedes restores for a persistent session (`clean: false`, as the SDK
-   * connects) are reported before the client counts as connected; they wait here.
-   */
-  private readonly restored = new WeakMap<Client, Map<DeviceSubscription, 0 | 1>>();
-
+  // Every direct method call waiting for its device listens here.
+  private readonly reachable = new EventEmitter().setMaxListeners(0);
   attach(client: Client): void {
-    const subscriptions = this.restored.get(client) ?? new Map<DeviceSubscription, 0 | 1>();
-    this.sessions.set(client.id, { client, subscriptions });
-    for (const kind of subscriptions.keys()) this.reachable.emit(`${client.id}\n${kind}`);
+    this.sessions.set(client.id, { client, subscriptions: new Map() });
   }
 
   /** Forgets the client; false when a newer connection of the same device had already replaced it. */
@@ -37,14 +30,9 @@ export class DeviceSessions {
   }
 
   subscribed(client: Client, kind: DeviceSubscription, qos: number): void {
-    const granted = qos === 0 ? 0 : 1;
     const session = this.sessions.get(client.id);
-    if (session?.client !== client) {
-      const early = this.restored.get(client) ?? new Map<DeviceSubscription, 0 | 1>();
-      this.restored.set(client, early.set(kind, granted));
-      return;
-    }
-    session.subscriptions.set(kind, granted);
+    if (session?.client !== client) return;
+    session.subscriptions.set(kind, qos === 0 ? 0 : 1);
     this.reachable.emit(`${client.id}\n${kind}`);
   }
 

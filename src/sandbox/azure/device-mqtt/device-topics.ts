@@ -75,7 +75,7 @@ function decodeLenient(text: string): string {
   }
 }
 
-export function formatPropertyBag(properties: Record<string, string>): string {
+function formatPropertyBag(properties: Record<string, string>): string {
   return Object.entries(properties)
     .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
     .join('&');

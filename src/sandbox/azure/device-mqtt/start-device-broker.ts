@@ -68,6 +68,9 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<M
       // IoT Hub closes the connection of a device that publishes anywhere else.
       if (!request) return callback(new Error(`device ${client.id} may not publish to ${packet.topic}`));
       packet.retain = false;
+      // A device deleted while its last packets are in flight has no registry entry left:
+      // dropping its connection is what IoT Hub does with it.
+      if (!registry.findDevice(client.id)) return callback(new Error(`device ${client.id} is no longer registered`));
       registry.recordActivity(client.id);
       switch (request.kind) {
         case 'telemetry':
@@ -102,6 +105,10 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<M
 
   aedes.on('client', (client) => {
     sessions.attach(client);
+    for (const [topic, { qos }] of Object.entries(restoredSubscriptions(client))) {
+      const kind = classifySubscription(topic, client.id);
+      if (kind) sessions.subscribed(client, kind, qos);
+    }
     registry.markConnected(client.id);
     deliverQueued(client.id);
   });
@@ -140,6 +147,15 @@ function isHubTopicFor(topic: string, deviceId: string): boolean {
     topic.startsWith('$iothub/methods/POST/') ||
     topic.startsWith(`devices/${deviceId}/messages/devicebound/`)
   );
+}
+
+/**
+ * What a persistent session (`clean: false`, as the SDK connects) subscribed to before:
+ * aedes restores it on connect without a 'subscribe' event, and keeps it, untyped, on
+ * the client.
+ */
+function restoredSubscriptions(client: Client): Record<string, { qos: number }> {
+  return (client as Client & { subscriptions?: Record<string, { qos: number }> }).subscriptions ?? {};
 }
 
 /** The client certificate and the chain the device sent with it, if it sent one. */
