@@ -2,6 +2,7 @@ import { DeviceMessages } from '../device-messages.js';
 import { sendCloudToDevice } from '../device-mqtt/cloud-to-device.js';
 import type { HubServices } from '../hub-services.js';
 import { argumentInvalid } from '../iot-hub-error.js';
+import { setOwn } from '../twin-document.js';
 import { headerValue, type ServiceRoute } from './service-route.js';
 
 /**
@@ -42,7 +43,7 @@ export function sandboxRoutes(hub: HubServices): ServiceRoute[] {
         const properties: Record<string, string> = {};
         for (const name of Object.keys(headers)) {
           const value = headerValue(headers, name);
-          if (name.startsWith('iothub-app-') && value !== undefined) properties[name.slice('iothub-app-'.length)] = value;
+          if (name.startsWith('iothub-app-') && value !== undefined) setOwn(properties, name.slice('iothub-app-'.length), value);
         }
         const message = DeviceMessages.message(body as Buffer, {
           messageId: headerValue(headers, 'iothub-messageid'),
