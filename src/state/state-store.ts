@@ -1,0 +1,250 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { InputError, UsageError } from '../errors.js';
+import {
+  DEVICE_STATES,
+  enrolledDevice,
+  IDENTITY_OUTCOMES,
+  nextDeviceRecord,
+  type DeviceEvent,
+  type DeviceRecord,
+  type DeviceState,
+  type IdentityOutcome,
+} from './device-state.js';
+
+export const STATE_DB_FILE = 'state.db';
+
+/** Bumped with every change to the tables; each version's migration is in MIGRATIONS. */
+const SCHEMA_VERSION = 1;
+
+const quoted = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
+const MIGRATIONS: Record<number, string> = {
+  1: `
+    CREATE TABLE devices (
+      device_id TEXT PRIMARY KEY,
+      state TEXT NOT NULL CHECK (state IN (${quoted(DEVICE_STATES)})),
+      reason TEXT,
+      identity_digest TEXT,
+      identity_outcome TEXT CHECK (identity_outcome IN (${quoted(IDENTITY_OUTCOMES)})),
+      identity_attempts INTEGER NOT NULL,
+      enrolled_at TEXT NOT NULL,
+      state_changed_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX devices_by_state ON devices (state);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  `,
+};
+
+interface DeviceRow {
+  device_id: string;
+  state: DeviceState;
+  reason: string | null;
+  identity_digest: string | null;
+  identity_outcome: IdentityOutcome | null;
+  identity_attempts: number;
+  enrolled_at: string;
+  state_changed_at: string;
+  updated_at: string;
+}
+
+export interface DeviceChange {
+  deviceId: string;
+  event: DeviceEvent;
+}
+
+/**
+ * apply's memory: one row per device in `<state-dir>/state.db` (SQLite in WAL mode, so
+ * `status` can read while apply writes). Every change goes through the pure state
+ * machine, inside a transaction, so a kill -9 leaves each device either before or after
+ * a transition, never between. Writes use synchronous=NORMAL: a power cut may lose the
+ * last commits, which the next run recovers from the hub (an identity found there is
+ * compared, not created twice).
+ */
+export class StateStore {
+  private readonly getStatement: Database.Statement<[string], DeviceRow>;
+  private readonly insertStatement: Database.Statement<DeviceRow>;
+  private readonly updateStatement: Database.Statement<DeviceRow>;
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+    private readonly now: () => Date,
+  ) {
+    this.getStatement = db.prepare('SELECT * FROM devices WHERE device_id = ?');
+    this.insertStatement = db.prepare(
+      `INSERT OR IGNORE INTO devices VALUES (@device_id, @state, @reason, @identity_digest, @identity_outcome,
+        @identity_attempts, @enrolled_at, @state_changed_at, @updated_at)`,
+    );
+    this.updateStatement = db.prepare(
+      `UPDATE devices SET state = @state, reason = @reason, identity_digest = @identity_digest,
+        identity_outcome = @identity_outcome, identity_attempts = @identity_attempts,
+        state_changed_at = @state_changed_at, updated_at = @updated_at WHERE device_id = @device_id`,
+    );
+  }
+
+  static open(stateDir: string, options: { now?: () => Date } = {}): StateStore {
+    mkdirSync(stateDir, { recursive: true });
+    const path = join(stateDir, STATE_DB_FILE);
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      // Another process (status, report) may hold a read snapshot while apply commits.
+      db.pragma('busy_timeout = 5000');
+      migrate(db, path);
+    } catch (error) {
+      db.close();
+      if ((error as { code?: string }).code === 'SQLITE_NOTADB') {
+        throw new InputError(`${path} is not an iotmigrate state database`, { hint: 'move it away, or choose another --state-dir', cause: error });
+      }
+      throw error;
+    }
+    return new StateStore(db, path, options.now ?? (() => new Date()));
+  }
+
+  /**
+   * Ties the store to one hub: its states say what exists on that hub, so applying them
+   * to another would skip devices that hub never got.
+   */
+  bindHub(hostName: string): void {
+    const bound = this.meta('hub-host-name');
+    if (bound === undefined) this.setMeta('hub-host-name', hostName);
+    else if (bound !== hostName) {
+      throw new UsageError(`${this.path} records a migration to IoT Hub ${bound}, not ${hostName}`, {
+        hint: 'use the connection string of that hub, or another --state-dir for a new migration',
+      });
+    }
+  }
+
+  /** One apply at a time per store; a holder that died (kill -9) leaves a pid that no longer runs. */
+  claimRun(pid: number = process.pid): void {
+    this.db
+      .transaction(() => {
+        const holder = Number(this.meta('apply-pid'));
+        if (holder && holder !== pid && isRunning(holder)) {
+          throw new UsageError(`another iotmigrate apply (pid ${holder}) is using ${this.path}`, {
+            hint: 'wait for it to finish (or stop it), then run apply again',
+          });
+        }
+        this.setMeta('apply-pid', String(pid));
+      })
+      .immediate();
+  }
+
+  releaseRun(pid: number = process.pid): void {
+    this.db.prepare("DELETE FROM meta WHERE key = 'apply-pid' AND value = ?").run(String(pid));
+  }
+
+  get(deviceId: string): DeviceRecord | undefined {
+    const row = this.getStatement.get(deviceId);
+    return row && recordOf(row);
+  }
+
+  /** Adds the devices the store does not know yet, as pending; returns how many were new. */
+  enrol(deviceIds: Iterable<string>): number {
+    const at = this.now().toISOString();
+    return this.db.transaction(() => {
+      let added = 0;
+      for (const deviceId of deviceIds) added += this.insertStatement.run(rowOf(enrolledDevice(deviceId, at))).changes;
+      return added;
+    })();
+  }
+
+  /**
+   * Applies events in one transaction. A refused transition or an unknown device is a
+   * bug in the caller (stages only send events their state allows), so it throws and
+   * nothing of the batch is written.
+   */
+  record(changes: readonly DeviceChange[]): DeviceRecord[] {
+    const at = this.now().toISOString();
+    return this.db.transaction(() =>
+      changes.map(({ deviceId, event }) => {
+        const current = this.get(deviceId);
+        if (!current) throw new Error(`state store: ${event.type} for device ${deviceId}, which was never enrolled`);
+        const transition = nextDeviceRecord(current, event, at);
+        if (!transition.ok) throw new Error(`state store: ${transition.problem}`);
+        this.updateStatement.run(rowOf(transition.record));
+        return transition.record;
+      }),
+    )();
+  }
+
+  countsByState(): Record<DeviceState, number> {
+    const counts = Object.fromEntries(DEVICE_STATES.map((state) => [state, 0])) as Record<DeviceState, number>;
+    const rows = this.db.prepare('SELECT state, COUNT(*) AS count FROM devices GROUP BY state').all() as Array<{ state: DeviceState; count: number }>;
+    for (const row of rows) counts[row.state] = row.count;
+    return counts;
+  }
+
+  /** Pending devices whose last attempt failed, by device ID. */
+  failures(): Array<{ deviceId: string; reason: string }> {
+    return this.db
+      .prepare("SELECT device_id AS deviceId, reason FROM devices WHERE state = 'pending' AND reason IS NOT NULL ORDER BY device_id")
+      .all() as Array<{ deviceId: string; reason: string }>;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private meta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+}
+
+function migrate(db: Database.Database, path: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new UsageError(`${path} was written by a newer iotmigrate (state schema ${version}; this one knows ${SCHEMA_VERSION})`, {
+      hint: 'run the iotmigrate that wrote it',
+    });
+  }
+  db.transaction(() => {
+    for (let next = version + 1; next <= SCHEMA_VERSION; next += 1) db.exec(MIGRATIONS[next]!);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function recordOf(row: DeviceRow): DeviceRecord {
+  return {
+    deviceId: row.device_id,
+    state: row.state,
+    reason: row.reason,
+    identityDigest: row.identity_digest,
+    identityOutcome: row.identity_outcome,
+    identityAttempts: row.identity_attempts,
+    enrolledAt: row.enrolled_at,
+    stateChangedAt: row.state_changed_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function rowOf(record: DeviceRecord): DeviceRow {
+  return {
+    device_id: record.deviceId,
+    state: record.state,
+    reason: record.reason,
+    identity_digest: record.identityDigest,
+    identity_outcome: record.identityOutcome,
+    identity_attempts: record.identityAttempts,
+    enrolled_at: record.enrolledAt,
+    state_changed_at: record.stateChangedAt,
+    updated_at: record.updatedAt,
+  };
+}
