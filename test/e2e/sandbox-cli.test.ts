@@ -13,6 +13,8 @@ import { cleanEnv, runCli, startCli } from '../support/run-cli.js';
  */
 describe('sandbox lifecycle and detect through the CLI', () => {
   const host = uniqueLoopbackHost();
+  let hubHost = uniqueLoopbackHost();
+  while (hubHost === host) hubHost = uniqueLoopbackHost();
   let work: string;
   let stateDir: string;
   let sandboxEnv: Record<string, string>;
@@ -25,7 +27,7 @@ describe('sandbox lifecycle and detect through the CLI', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'iotmigrate-sbx-'));
     stateDir = join(work, 'state');
-    const up = await runCli(['sandbox', 'up', '--things', '200', '--detach', '--state-dir', stateDir, '--host', host, '--api-rate', '100']);
+    const up = await runCli(['sandbox', 'up', '--things', '200', '--detach', '--state-dir', stateDir, '--host', host, '--hub-host', hubHost, '--api-rate', '100']);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toContain('with 200 things');
     const env = await runCli(['sandbox', 'env', '--state-dir', stateDir]);
@@ -45,6 +47,8 @@ describe('sandbox lifecycle and detect through the CLI', () => {
     });
     expect(sandboxEnv.AWS_ACCESS_KEY_ID).toBeTruthy();
     expect(sandboxEnv.NODE_EXTRA_CA_CERTS).toBe(join(stateDir, 'ca', 'root.pem'));
+    expect(sandboxEnv.IOTHUB_HOSTNAME).toBe(hubHost);
+    expect(sandboxEnv.IOTHUB_CONNECTION_STRING).toMatch(new RegExp(`^HostName=${hubHost.replace(/\./g, '\\.')};SharedAccessKeyName=iothubowner;SharedAccessKey=`));
   });
 
   it('reports status with its endpoints and limits', async () => {
@@ -104,7 +108,7 @@ describe('sandbox lifecycle and detect through the CLI', () => {
     expect(env.code).toBe(2);
     expect(env.stderr).toContain('sandbox up --detach');
 
-    const again = await runCli(['sandbox', 'up', '--things', '5', '--detach', '--state-dir', stateDir, '--host', host]);
+    const again = await runCli(['sandbox', 'up', '--things', '5', '--detach', '--state-dir', stateDir, '--host', host, '--hub-host', hubHost]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('with 200 things');
   }, 60_000);

@@ -1,27 +1,27 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stableStringify, writeFileAtomic } from '../../fs/atomic-write.js';
+import { DebouncedJsonFile } from '../debounced-json-file.js';
 import type { AwsEstate, EstateCertificate, EstateThing, EstateThingGroup } from './estate.js';
 import { compileFleetQuery } from './fleet-index-query.js';
 
 const ESTATE_FILE = 'aws-estate.json';
-const FLUSH_DELAY_MS = 200;
 
 /**
  * Holds the sandbox's AWS estate in memory and keeps `<state-dir>/aws-estate.json` in
  * step with it, so the estate survives `sandbox down` / `up`. Writers mutate
- * `estate` and call `changed()`; the file is rewritten at most every FLUSH_DELAY_MS.
+ * `estate` and call `changed()`; the file follows within moments (DebouncedJsonFile).
  */
 export class EstateStore {
-  private flushTimer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly persisted: DebouncedJsonFile;
   private readonly queryCache = new Map<string, ReturnType<typeof compileFleetQuery>>();
   private revisionCounter = 0;
 
   private constructor(
     readonly estate: AwsEstate,
-    private readonly file: string | undefined,
-  ) {}
+    file: string | undefined,
+  ) {
+    this.persisted = new DebouncedJsonFile(file, () => this.estate);
+  }
 
   /** An estate kept only in memory (benchmarks, unit tests). */
   static inMemory(estate: AwsEstate): EstateStore {
@@ -53,23 +53,11 @@ export class EstateStore {
 
   changed(): void {
     this.revisionCounter += 1;
-    if (!this.file || this.flushTimer) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      void this.flush();
-    }, FLUSH_DELAY_MS);
-    this.flushTimer.unref();
+    this.persisted.schedule();
   }
 
-  async flush(): Promise<void> {
-    if (this.flushTimer) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
-    const file = this.file;
-    if (!file) return;
-    this.flushing = this.flushing.then(() => writeFileAtomic(file, stableStringify(this.estate)));
-    await this.flushing;
+  flush(): Promise<void> {
+    return this.persisted.flush();
   }
 
   /** Things sorted by name: the order every list operation pages through. */

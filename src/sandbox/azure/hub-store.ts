@@ -1,23 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stableStringify, writeFileAtomic } from '../../fs/atomic-write.js';
+import { DebouncedJsonFile } from '../debounced-json-file.js';
 import { InputError } from '../../errors.js';
 import { createDefaultPolicies, type SharedAccessPolicy } from './access-policies.js';
 import type { HubDevice, HubState, RegisteredCertificateAuthority } from './hub-state.js';
 
 const HUB_STATE_FILE = 'azure-hub.json';
-const FLUSH_DELAY_MS = 200;
 
 /**
  * Holds the hub's registry in memory and keeps `<state-dir>/azure-hub.json` in step with
  * it (as the AWS EstateStore does for its estate): writers mutate and call `changed()`;
- * the file is rewritten atomically at most every FLUSH_DELAY_MS. Devices live in a Map
+ * the file follows within moments (DebouncedJsonFile), readable only by its owner. Devices live in a Map
  * because their IDs come off the wire and may be names like `constructor`.
  */
 export class HubStore {
   readonly devices: Map<string, HubDevice>;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly persisted: DebouncedJsonFile;
 
   private constructor(
     readonly hubName: string,
@@ -25,9 +23,10 @@ export class HubStore {
     devices: HubDevice[],
     readonly certificateAuthorities: Map<string, RegisteredCertificateAuthority>,
     private etagCounter: number,
-    private readonly file: string | undefined,
+    file: string | undefined,
   ) {
     this.devices = new Map(devices.map((device) => [device.deviceId, device]));
+    this.persisted = new DebouncedJsonFile(file, () => this.snapshot(), 0o600);
   }
 
   /**
@@ -71,22 +70,15 @@ export class HubStore {
   }
 
   changed(): void {
-    if (!this.file || this.flushTimer) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      void this.flush();
-    }, FLUSH_DELAY_MS);
-    this.flushTimer.unref();
+    this.persisted.schedule();
   }
 
-  async flush(): Promise<void> {
-    if (this.flushTimer) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
-    const file = this.file;
-    if (!file) return;
-    const state: HubState = {
+  flush(): Promise<void> {
+    return this.persisted.flush();
+  }
+
+  private snapshot(): HubState {
+    return {
       schemaVersion: 1,
       hubName: this.hubName,
       policies: this.policies,
@@ -94,9 +86,6 @@ export class HubStore {
       certificateAuthorities: [...this.certificateAuthorities.values()].sort((a, b) => compareIds(a.name, b.name)),
       etagCounter: this.etagCounter,
     };
-    const text = stableStringify(state);
-    this.flushing = this.flushing.then(() => writeFileAtomic(file, text, { mode: 0o600 }));
-    await this.flushing;
   }
 }
 

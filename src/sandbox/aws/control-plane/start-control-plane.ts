@@ -15,7 +15,8 @@ import { thingGroupRoutes } from './thing-group-routes.js';
 import { thingRoutes } from './thing-routes.js';
 import { thingTypeRoutes } from './thing-type-routes.js';
 import { topicRuleRoutes } from './topic-rule-routes.js';
-import { createTokenBucket, type TokenBucket } from './token-bucket.js';
+import { createTokenBucket, type TokenBucket } from '../../token-bucket.js';
+import { readRequestBody } from '../../read-request-body.js';
 
 export interface ControlPlaneOptions {
   store: EstateStore;
@@ -76,7 +77,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const requestId = randomUUID();
     try {
-      const body = await readBody(request);
+      const body = await readRequestBody(request, MAX_BODY_BYTES, () => new AwsError('RequestEntityTooLargeException', 413, `The request body exceeds ${MAX_BODY_BYTES} bytes`));
       if (!request.headers.authorization) throw unauthorized();
       const url = request.url ?? '/';
       const queryAt = url.indexOf('?');
@@ -137,20 +138,4 @@ function sendResult(response: ServerResponse, result: RouteResult, requestId: st
     'x-amzn-requestid': requestId,
   });
   response.end(body);
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolveBody, rejectBody) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (size > MAX_BODY_BYTES) rejectBody(new AwsError('RequestEntityTooLargeException', 413, `The request body exceeds ${MAX_BODY_BYTES} bytes`));
-      else resolveBody(Buffer.concat(chunks));
-    });
-    request.on('error', rejectBody);
-  });
 }

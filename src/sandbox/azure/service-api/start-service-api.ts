@@ -4,9 +4,10 @@ import { listenOrExplain } from '../../listen.js';
 import { policyGrants, type AccessRight, type SharedAccessPolicy } from '../access-policies.js';
 import { argumentInvalid, IotHubError, throttled, unauthorized } from '../iot-hub-error.js';
 // The AWS control plane's token bucket: the same refill arithmetic serves both halves.
-import { createTokenBucket, type TokenBucket } from '../../aws/control-plane/token-bucket.js';
+import { createTokenBucket, type TokenBucket } from '../../token-bucket.js';
 import { parseSasToken, sasTokenRefusal } from '../sas-token.js';
 import { headerValue, ServiceRouteTable, type OperationFamily, type ServiceResponse, type ServiceRoute } from './service-route.js';
+import { readRequestBody } from '../../read-request-body.js';
 
 export interface ServiceApiOptions {
   host: string;
@@ -50,7 +51,7 @@ export async function startServiceApi(options: ServiceApiOptions): Promise<Servi
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     try {
-      const raw = await readBody(request);
+      const raw = await readRequestBody(request, MAX_BODY_BYTES, () => new IotHubError(413, 'MessageTooLarge', `The request body exceeds ${MAX_BODY_BYTES} bytes`));
       const url = new URL(request.url ?? '/', 'https://hub');
       const rawPath = (request.url ?? '/').split('?')[0]!;
       const match = table.match(request.method ?? 'GET', rawPath);
@@ -121,20 +122,4 @@ function send(response: ServerResponse, result: ServiceResponse): void {
     ...result.headers,
   });
   response.end(body);
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolveBody, rejectBody) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (size > MAX_BODY_BYTES) rejectBody(new IotHubError(413, 'MessageTooLarge', `The request body exceeds ${MAX_BODY_BYTES} bytes`));
-      else resolveBody(Buffer.concat(chunks));
-    });
-    request.on('error', rejectBody);
-  });
 }
