@@ -3,6 +3,7 @@ import { ExitCode, formatUserError, isIotMigrateError } from './errors.js';
 import { InterruptedError, exitCodeOf } from './commands/run-command.js';
 import { bindEnvironmentVariables } from './commands/environment-variables.js';
 import { registerDetectCommand } from './commands/detect.js';
+import { registerRewriteCommand } from './commands/rewrite.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerSchemaCommand } from './commands/schema.js';
@@ -23,6 +24,7 @@ function buildProgram(): Command {
 
   registerSandboxCommand(program);
   registerDetectCommand(program);
+  registerRewriteCommand(program);
   registerPlanCommand(program);
   registerValidateCommand(program);
   registerSchemaCommand(program);

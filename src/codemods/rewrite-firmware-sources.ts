@@ -37,7 +37,14 @@ const MAX_LINE_LENGTH = 5_000;
  * applies each file's edits in one pass. A file whose rewrite throws becomes an
  * `error` row and the others go on.
  */
-export function rewriteFirmwareSources(sources: FirmwareSources, transforms: readonly Transform[] = FIRMWARE_TRANSFORMS): FileRewrite[] {
+/** Progress is reported every this many files, and at the end. */
+const PROGRESS_EVERY = 25;
+
+export function rewriteFirmwareSources(
+  sources: FirmwareSources,
+  transforms: readonly Transform[] = FIRMWARE_TRANSFORMS,
+  onProgress: (done: number, total: number) => void = () => {},
+): FileRewrite[] {
   const results: FileRewrite[] = [];
   const analysable = new Map<string, string>();
   for (const [path, text] of sources.files) {
@@ -54,7 +61,10 @@ export function rewriteFirmwareSources(sources: FirmwareSources, transforms: rea
   index.solve();
 
   const repoStyle = detectRepoStyle(analysable.values());
+  let done = 0;
   for (const [path, sourceFile] of sourceFiles) {
+    done += 1;
+    if (done % PROGRESS_EVERY === 0 || done === sourceFiles.size) onProgress(done, sourceFiles.size);
     const original = sourceFile.text;
     const syntaxError = program.getSyntacticDiagnostics(sourceFile)[0];
     if (syntaxError !== undefined) {
@@ -125,7 +135,7 @@ function rewriteFile(
   if (edits.length === 0) return { path, status: 'unchanged', original, rewritten: original, findings: [] };
   const applied = applyTextEdits(original, edits);
   const originalLines = new LineIndex(original);
-  const rewrittenLines = new LineIndex(applied.text);
+  const rewrittenLines = new LineIndex(applied.unindentedText);
   const findings = pending.map((finding): RewriteFinding => {
     const outputOffset = applied.offsetOfFinding(finding.key) ?? applied.mapOffset(finding.anchor);
     return {

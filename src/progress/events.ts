@@ -5,7 +5,7 @@ import { z } from 'zod';
  * reporters (NDJSON, text, and the TUI later) only ever read them, so anything a
  * reporter shows must be derivable from this union.
  */
-export const StageSchema = z.enum(['sandbox', 'seed', 'detect', 'scan', 'plan', 'apply']);
+export const StageSchema = z.enum(['sandbox', 'seed', 'detect', 'scan', 'plan', 'rewrite', 'apply']);
 export type Stage = z.infer<typeof StageSchema>;
 
 export const ProgressEventSchema = z.discriminatedUnion('type', [

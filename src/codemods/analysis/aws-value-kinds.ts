@@ -55,6 +55,7 @@ const MADE_BY: ReadonlyArray<{ sdk: SdkEntity['sdk']; path: string; kind: AwsVal
   { sdk: 'aws-iot-device-sdk-v2', path: 'iotidentity.IotIdentityClient', kind: 'v2-identity-client' },
   { sdk: 'aws-iot-device-sdk-v2', path: 'iotidentity.IotIdentityClientv2.*', kind: 'v2-identity-client' },
   { sdk: 'aws-iot-device-sdk-v2', path: 'greengrass.DiscoveryClient', kind: 'v2-greengrass-client' },
+  { sdk: 'aws-iot-device-sdk-v2', path: 'greengrasscoreipc.createClient', kind: 'v2-greengrass-client' },
   { sdk: 'mqtt', path: 'connect', kind: 'mqttjs-client' },
   { sdk: 'mqtt', path: 'connectAsync', kind: 'mqttjs-client' },
   { sdk: 'mqtt', path: 'default.connect', kind: 'mqttjs-client' },

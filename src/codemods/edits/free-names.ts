@@ -15,16 +15,20 @@ export class FreeNames {
     this.topLevel = topLevelDeclaredNames(sourceFile);
   }
 
-  /** `preferred`, or `preferred2`, `preferred3`, ... when that is taken where `site` is. */
-  pick(site: ts.Node, preferred: string): string {
+  /**
+   * The first of `candidates` free where `site` is, or the first with a number
+   * (`message2`) when all are taken.
+   */
+  pick(site: ts.Node, ...candidates: [string, ...string[]]): string {
     const scope = enclosingFunction(site) ?? this.sourceFile;
     let used = this.usedByScope.get(scope);
     if (used === undefined) {
       used = referencedNames(scope);
       this.usedByScope.set(scope, used);
     }
-    let name = preferred;
-    for (let suffix = 2; used.has(name) || this.topLevel.has(name); suffix += 1) name = `${preferred}${suffix}`;
+    const isFree = (name: string): boolean => !used.has(name) && !this.topLevel.has(name);
+    let name = candidates.find(isFree) ?? candidates[0];
+    for (let suffix = 2; !isFree(name); suffix += 1) name = `${candidates[0]}${suffix}`;
     used.add(name);
     return name;
   }

@@ -151,9 +151,10 @@ export class ImportPlanner {
       const named = clause?.namedBindings;
       if (named !== undefined && ts.isNamedImports(named)) {
         const kept = named.elements.filter((element) => keptBindings.includes(element.name.text)).map((element) => element.getText(this.sourceFile));
-        const head = clause?.name !== undefined && keptBindings.includes(clause.name.text) ? `${clause.name.text}, ` : '';
+        const head = clause?.name !== undefined && keptBindings.includes(clause.name.text) ? clause.name.text : undefined;
         const typeOnly = clause?.isTypeOnly ? 'type ' : '';
-        const text = `import ${typeOnly}${head}{ ${kept.join(', ')} } from ${statement.moduleSpecifier.getText(this.sourceFile)}${statementEnd(this.style)}`;
+        const names = [...(head === undefined ? [] : [head]), ...(kept.length === 0 ? [] : [`{ ${kept.join(', ')} }`])].join(', ');
+        const text = `import ${typeOnly}${names} from ${statement.moduleSpecifier.getText(this.sourceFile)}${statementEnd(this.style)}`;
         return { start: statement.getStart(this.sourceFile), end: statement.end, text, kind: 'replace' };
       }
     }

@@ -65,7 +65,8 @@ export function deleteStatement(sourceFile: ts.SourceFile, first: ts.Node, last:
   const previousLine = text.slice(lineStartOf(text, Math.max(0, from - 1)), Math.max(0, from - 1));
   const nextLineEnd = text.indexOf('\n', to);
   const nextLine = text.slice(to, nextLineEnd === -1 ? text.length : nextLineEnd);
-  if (previousLine.trimEnd().endsWith('{') && nextLine.trim() === '' && nextLineEnd !== -1) {
+  const opensBlockOrFile = from === 0 || previousLine.trimEnd().endsWith('{') || previousLine.trim() === '';
+  if (opensBlockOrFile && nextLine.trim() === '' && nextLineEnd !== -1) {
     to = nextLineEnd + 1;
   } else if (/^\s*[}\]]/.test(nextLine) && previousLine.trim() === '' && from > 0) {
     from = lineStartOf(text, from - 1);
@@ -77,17 +78,18 @@ export function deleteStatement(sourceFile: ts.SourceFile, first: ts.Node, last:
  * Comments a statement out line by line, keeping its indentation, so the developer
  * sees the AWS code the TODO above it is about and nothing of it runs any more.
  */
-export function commentOutStatement(sourceFile: ts.SourceFile, statement: ts.Node): TextEdit {
+export function commentOutStatement(sourceFile: ts.SourceFile, statement: ts.Node, through: ts.Node = statement): TextEdit {
   const text = sourceFile.text;
   const start = statement.getStart(sourceFile);
+  const end = through.end;
   const indent = indentationAt(text, start);
-  const lines = text.slice(start, statement.end).split('\n');
+  const lines = text.slice(start, end).split('\n');
   const commented = lines.map((line, index) => {
     if (index === 0) return `// ${line}`;
     if (line.trim() === '') return `${indent}//`;
     return line.startsWith(indent) ? `${indent}// ${line.slice(indent.length)}` : `// ${line}`;
   });
-  return { start, end: statement.end, text: commented.join('\n'), kind: 'neutralise' };
+  return { start, end, text: commented.join('\n'), kind: 'neutralise' };
 }
 
 /** Re-indents generated multi-line code to sit at `indent`. Lines are given relative to column 0. */

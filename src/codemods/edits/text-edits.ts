@@ -36,6 +36,11 @@ export class EditConflictError extends Error {
 
 export interface AppliedEdits {
   text: string;
+  /**
+   * Offsets from mapOffset() and offsetOfFinding() are in this text: the result before
+   * indent edits, which add spaces but never lines, so its line numbers are the result's.
+   */
+  unindentedText: string;
   /** Where an original offset ended up; offsets inside a replaced range map to its start. */
   mapOffset(offset: number): number;
   /** Where the text of the edit carrying this finding key starts in the output. */
@@ -120,7 +125,8 @@ function applyReplacements(original: string, edits: readonly TextEdit[]): Applie
     }
     return offset + delta;
   };
-  return { text: parts.join(''), mapOffset, offsetOfFinding: (key) => findingOffsets.get(key) };
+  const text = parts.join('');
+  return { text, unindentedText: text, mapOffset, offsetOfFinding: (key) => findingOffsets.get(key) };
 }
 
 /** Insertions sort before a replacement starting at the same offset. */

@@ -4,7 +4,7 @@ import { quoted, statementEnd } from '../edits/source-style.js';
 import { indentationAt } from '../edits/statement-edits.js';
 import { inlineFunction, literalText, statementOfCall, useOfCall } from './support/call-shapes.js';
 import { applyHandlerRewrite } from './support/handler-rewrite.js';
-import { desiredListenerRewrite, reportedUpdateViaClientText, shadowUpdateOf } from './support/shadow-documents.js';
+import { desiredListenerRewrite, replaceWithReportedUpdate, shadowUpdateOf } from './support/shadow-documents.js';
 import { SHADOW_NOTES } from './support/shadow-notes.js';
 import { FileEdits, type AnalysedFile, type AwsMemberCall, type Transform } from './transform.js';
 
@@ -71,7 +71,7 @@ function rewriteThingShadowCall(file: AnalysedFile, edits: FileEdits, memberCall
         edits.todo(call, 'shadow', update?.desired !== undefined ? SHADOW_NOTES.desiredWrite : SHADOW_NOTES.unreadableUpdate, { neutralise: true });
         return;
       }
-      edits.replaceWithCode(call, reportedUpdateViaClientText(file, client, update.reported));
+      replaceWithReportedUpdate(file, edits, call, update.reported, 'via-client', client);
       if (useOfCall(call) === 'value') {
         edits.todo(
           call,
@@ -128,7 +128,7 @@ function rewriteDeltaListener(file: AnalysedFile, edits: FileEdits, memberCall: 
   const indent = indentationAt(file.text, statement.getStart(file.sourceFile));
   const end = statementEnd(style);
   const error = style.errorName;
-  const twin = file.names.pick(handler, 'twin');
+  const twin = file.names.pick(handler, 'twin', 'deviceTwin');
   const head = style.arrowFunctions ? `(${error}, ${twin}) => {` : `function (${error}, ${twin}) {`;
   const opening = [
     `${client}.getTwin(${head}`,

@@ -1,12 +1,11 @@
 import { ts } from 'ts-morph';
-import { quoted, statementEnd } from '../edits/source-style.js';
+import { quoted } from '../edits/source-style.js';
 import { declarationHolding, inlineFunction, isInAsyncFunction, literalText, statementOfCall, useOfCall } from './support/call-shapes.js';
 import { applyHandlerRewrite } from './support/handler-rewrite.js';
 import {
   desiredListenerRewrite,
   namedShadowOf,
-  reportedUpdateAwaitable,
-  reportedUpdateStatementText,
+  replaceWithReportedUpdate,
   shadowUpdateOf,
 } from './support/shadow-documents.js';
 import { SHADOW_NOTES } from './support/shadow-notes.js';
@@ -80,8 +79,8 @@ function rewriteOperation(file: AnalysedFile, edits: FileEdits, memberCall: AwsM
         });
         return;
       }
-      const text = useOfCall(call) === 'statement' ? reportedUpdateStatementText(file, twin, update.reported) : reportedUpdateAwaitable(file, twin, update.reported);
-      edits.replaceWithCode(call, text);
+      const use = useOfCall(call);
+      replaceWithReportedUpdate(file, edits, call, update.reported, use === 'statement' || use === 'voided-statement' ? 'fire-and-forget' : 'awaitable', twin);
       edits.rewritten(call, 'shadow', `${SHADOW_NOTES.reported}${update.extras.length > 0 ? ` ${SHADOW_NOTES.extras(update.extras)}` : ''}`);
       return;
     }
@@ -145,21 +144,24 @@ function rewriteGet(file: AnalysedFile, edits: FileEdits, call: ts.CallExpressio
 function rewriteStreamCall(file: AnalysedFile, edits: FileEdits, memberCall: AwsMemberCall): void {
   const { call, receiver, method } = memberCall;
   const twin = twinOfStream(file, receiver);
-  const statement = statementOfCall(call);
-  if (twin === undefined || statement === undefined) {
+  if (twin === undefined) {
     edits.todo(call, 'shadow', SHADOW_NOTES.listenerByName(receiver.getText(file.sourceFile)), { neutralise: true });
     return;
   }
-  const end = statementEnd(file.style);
   const event = literalText(call.arguments[0]);
+  if (method === 'close') {
+    edits.replace(call, `${twin}.removeAllListeners(${quoted(file.style, 'properties.desired')})`);
+    edits.rewritten(call, 'shadow', "Closing the delta stream → removing the twin's 'properties.desired' listeners.");
+    return;
+  }
+  const statement = statementOfCall(call);
+  if (statement === undefined) {
+    edits.todo(call, 'shadow', SHADOW_NOTES.listenerByName(receiver.getText(file.sourceFile)), { neutralise: true });
+    return;
+  }
   if (method === 'open') {
     edits.deleteStatement(statement);
     edits.rewritten(call, 'shadow', "The delta stream's open() is gone: desired-property updates start when the listener is registered.");
-    return;
-  }
-  if (method === 'close') {
-    edits.replace(statement, `${twin}.removeAllListeners(${quoted(file.style, 'properties.desired')})${end}`);
-    edits.rewritten(call, 'shadow', "Closing the delta stream → removing the twin's 'properties.desired' listeners.");
     return;
   }
   if (method === 'on' && event === 'incomingPublish') {

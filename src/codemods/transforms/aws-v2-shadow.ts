@@ -2,13 +2,7 @@ import { ts } from 'ts-morph';
 import { quoted } from '../edits/source-style.js';
 import { inlineFunction, isInAsyncFunction, statementOfCall, useOfCall } from './support/call-shapes.js';
 import { applyHandlerRewrite } from './support/handler-rewrite.js';
-import {
-  desiredListenerRewrite,
-  reportedUpdateAwaitable,
-  namedShadowOf,
-  reportedUpdateStatementText,
-  shadowUpdateOf,
-} from './support/shadow-documents.js';
+import { desiredListenerRewrite, namedShadowOf, replaceWithReportedUpdate, shadowUpdateOf } from './support/shadow-documents.js';
 import { SHADOW_NOTES } from './support/shadow-notes.js';
 import { FileEdits, type AnalysedFile, type AwsMemberCall, type Transform } from './transform.js';
 
@@ -83,8 +77,7 @@ function rewriteShadowCall(file: AnalysedFile, edits: FileEdits, memberCall: Aws
       return;
     }
     const use = useOfCall(call);
-    if (use === 'statement') edits.replaceWithCode(call, reportedUpdateStatementText(file, twin, update.reported));
-    else edits.replaceWithCode(call, reportedUpdateAwaitable(file, twin, update.reported));
+    replaceWithReportedUpdate(file, edits, call, update.reported, use === 'statement' || use === 'voided-statement' ? 'fire-and-forget' : 'awaitable', twin);
     edits.rewritten(call, 'shadow', `${SHADOW_NOTES.reported}${update.extras.length > 0 ? ` ${SHADOW_NOTES.extras(update.extras)}` : ''}`);
     return;
   }

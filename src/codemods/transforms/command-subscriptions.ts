@@ -158,12 +158,12 @@ function rewriteListener(file: AnalysedFile, edits: FileEdits, listener: Message
       );
       return;
     }
-    const message = file.names.pick(memberCall.call, 'message');
+    const message = file.names.pick(memberCall.call, 'message', 'cloudMessage');
     const typed = file.language === 'ts' ? `${message}: ${file.imports.use('azure-iot-device', 'Message')}` : message;
     const adapter = file.style.arrowFunctions
       ? `(${typed}) => ${listenerText}(${messageTopicText(file, message)}, ${message}.getBytes())`
       : `function (${typed}) {\n${file.style.indentUnit}${listenerText}(${messageTopicText(file, message)}, ${message}.getBytes())${statementEnd(file.style)}\n}`;
-    edits.replace(listener.listener, adapter);
+    edits.replaceWithCode(listener.listener, adapter);
     edits.rewritten(
       memberCall.call,
       'command',
@@ -194,7 +194,7 @@ function rewriteAsC2d(
   replies: boolean,
   needsFilter: boolean,
 ): void {
-  const message = file.names.pick(handler, 'message');
+  const message = file.names.pick(handler, 'message', 'cloudMessage');
   const end = statementEnd(file.style);
   const keyword = file.style.declarationKeyword === 'var' ? 'var' : 'const';
   const prologue: string[] = [];
@@ -244,8 +244,8 @@ function rewriteAsMethod(
   methodName: string,
   display: string,
 ): void {
-  const request = file.names.pick(handler, 'request');
-  const response = file.names.pick(handler, 'response');
+  const request = file.names.pick(handler, 'request', 'methodRequest');
+  const response = file.names.pick(handler, 'response', 'methodResponse');
   const end = statementEnd(file.style);
   const keyword = file.style.declarationKeyword === 'var' ? 'var' : 'const';
   const prologue: string[] = [];

@@ -33,9 +33,10 @@ export const endpointConfig: Transform = {
         );
         return;
       }
-      if (ts.isStringLiteral(node) && AWS_ENDPOINT_VARIABLE.test(node.text) && !isEnvironmentKey(node)) {
-        edits.replace(node, quoted(file.style, IOTHUB_HOSTNAME_VARIABLE));
-        edits.rewritten(node, 'endpoint-config', `The variable's name ${node.text} → ${IOTHUB_HOSTNAME_VARIABLE}, as the code now reads it.`);
+      const renamed = isStringPart(node) && !isEnvironmentKey(node) ? renameVariablesIn(node.getText(file.sourceFile)) : undefined;
+      if (renamed !== undefined) {
+        edits.replace(node, renamed.text);
+        edits.rewritten(node, 'endpoint-config', `The variable's name ${renamed.names.join(', ')} → ${IOTHUB_HOSTNAME_VARIABLE} here too, as the code now reads it.`);
         return;
       }
       if (ts.isStringLiteralLike(node) && ATS_ENDPOINT.test(node.text)) {
@@ -72,7 +73,23 @@ function isEnvironment(file: AnalysedFile, expression: ts.Expression): boolean {
   return typeText.includes('ProcessEnv') || initializerText === 'process.env';
 }
 
+/** A string literal or the text parts of a template: where a variable's name appears in messages. */
+function isStringPart(node: ts.Node): boolean {
+  return ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node);
+}
+
+/** The source text with every AWS endpoint variable name in it replaced, or undefined when there is none. */
+function renameVariablesIn(source: string): { text: string; names: string[] } | undefined {
+  const names = new Set<string>();
+  const text = source.replace(/\b[A-Z][A-Z0-9_]*\b/g, (word) => {
+    if (!AWS_ENDPOINT_VARIABLE.test(word)) return word;
+    names.add(word);
+    return IOTHUB_HOSTNAME_VARIABLE;
+  });
+  return names.size === 0 ? undefined : { text, names: [...names] };
+}
+
 /** `process.env['AWS_IOT_ENDPOINT']`: handled as a read, not as a name in a message. */
-function isEnvironmentKey(node: ts.StringLiteral): boolean {
+function isEnvironmentKey(node: ts.Node): boolean {
   return ts.isElementAccessExpression(node.parent) && node.parent.argumentExpression === node;
 }

@@ -4,7 +4,7 @@ import { objectLiteralOf, propertyInitializer } from '../analysis/object-literal
 import { statementEnd } from '../edits/source-style.js';
 import { isInAsyncFunction, useOfCall } from './support/call-shapes.js';
 import { messageListenerOf } from './support/message-handlers.js';
-import { reportedUpdateAwaitable, reportedUpdateViaClientText, shadowUpdateOf } from './support/shadow-documents.js';
+import { replaceWithReportedUpdate, shadowUpdateOf } from './support/shadow-documents.js';
 import { SHADOW_NOTES } from './support/shadow-notes.js';
 import { insertStatementsBefore } from './support/statement-insertion.js';
 import { classifyTopic, type TopicClass } from './support/topics.js';
@@ -64,12 +64,12 @@ function rewriteShadowPublish(file: AnalysedFile, edits: FileEdits, memberCall: 
   const client = receiver.getText(file.sourceFile);
   const promised = receiverKind === 'v2-mqtt3-connection' || receiverKind === 'v2-mqtt5-client' || memberCall.method === 'publishAsync';
   if (promised && useOfCall(call) !== 'statement' && isInAsyncFunction(call)) {
-    const twin = file.names.pick(call, 'twin');
+    const twin = file.names.pick(call, 'twin', 'deviceTwin');
     const keyword = file.style.declarationKeyword === 'var' ? 'var' : 'const';
     insertStatementsBefore(file, edits, call, [`${keyword} ${twin} = await ${client}.getTwin()${statementEnd(file.style)}`]);
-    edits.replaceWithCode(call, reportedUpdateAwaitable(file, twin, update.reported));
+    replaceWithReportedUpdate(file, edits, call, update.reported, 'awaitable', twin);
   } else {
-    edits.replaceWithCode(call, reportedUpdateViaClientText(file, client, update.reported));
+    replaceWithReportedUpdate(file, edits, call, update.reported, 'via-client', client);
   }
   edits.rewritten(
     call,
@@ -80,7 +80,7 @@ function rewriteShadowPublish(file: AnalysedFile, edits: FileEdits, memberCall: 
 
 function subscriptionNote(topic: Extract<TopicClass, { kind: 'shadow' }>): string {
   if (topic.namedShadow !== undefined) return SHADOW_NOTES.named(topic.namedShadow);
-  if (topic.operation.startsWith('update/delta')) return SHADOW_NOTES.listenerByName(`the ${topic.display} handler`);
+  if (topic.operation.startsWith('update/delta')) return SHADOW_NOTES.rawDelta(topic.display);
   if (topic.operation.startsWith('update/documents')) return SHADOW_NOTES.documents;
   if (topic.operation.startsWith('update/')) return SHADOW_NOTES.updateResult;
   if (topic.operation.startsWith('delete')) return SHADOW_NOTES.delete;
@@ -88,6 +88,7 @@ function subscriptionNote(topic: Extract<TopicClass, { kind: 'shadow' }>): strin
 }
 
 function listenerNote(topic: Extract<TopicClass, { kind: 'shadow' }>): string {
+  if (topic.operation.startsWith('update/delta') && topic.namedShadow === undefined) return SHADOW_NOTES.rawDelta(topic.display);
   return `This handler takes messages on ${topic.display}. ${subscriptionNote(topic)}`;
 }
 

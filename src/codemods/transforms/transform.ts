@@ -17,6 +17,7 @@ import {
 import type { TextEdit } from '../edits/text-edits.js';
 import { renderTodoComment } from '../edits/todo-comment.js';
 import type { FindingAction, RewriteConstruct } from '../report/rewrite-report.js';
+import { classifyTopic } from './support/topics.js';
 
 /**
  * One codemod: a construct family and how it maps to the Azure IoT device SDK. The
@@ -113,16 +114,19 @@ export class AnalysedFile {
     return this.index.kindOf(expression);
   }
 
-  /** Every `x.method(...)` in the file whose receiver is an AWS value, in source order. */
+  /**
+   * Every `x.method(...)` in the file whose receiver is an AWS value, in source order.
+   * A publish or subscribe on an AWS reserved topic (`$aws/things/…/jobs/…`) counts even
+   * when the receiver could not be traced: those topics exist only on AWS IoT Core.
+   */
   memberCalls(): readonly AwsMemberCall[] {
     if (this.cachedMemberCalls === undefined) {
       const calls: AwsMemberCall[] = [];
       const visit = (node: ts.Node): void => {
         if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
-          const receiverKind = this.index.kindOf(node.expression.expression);
-          if (receiverKind !== undefined) {
-            calls.push({ call: node, receiver: node.expression.expression, receiverKind, method: node.expression.name.text });
-          }
+          const method = node.expression.name.text;
+          const receiverKind = this.index.kindOf(node.expression.expression) ?? (usesReservedTopic(node, method) ? this.untracedClientKind() : undefined);
+          if (receiverKind !== undefined) calls.push({ call: node, receiver: node.expression.expression, receiverKind, method });
         }
         ts.forEachChild(node, visit);
       };
@@ -130,6 +134,14 @@ export class AnalysedFile {
       this.cachedMemberCalls = calls;
     }
     return this.cachedMemberCalls;
+  }
+
+  /** The SDK a client passed in from somewhere untraceable most likely came from, by the file's imports. */
+  private untracedClientKind(): AwsValueKind {
+    const sdks = new Set(this.sdkImports.map((sdkImport) => sdkImport.sdk));
+    if (sdks.has('aws-iot-device-sdk-v2')) return 'v2-mqtt3-connection';
+    if (sdks.has('mqtt')) return 'mqttjs-client';
+    return 'v1-device';
   }
 
   /** True when an earlier transform replaced or commented out (part of) this node. */
@@ -260,13 +272,13 @@ export class FileEdits {
    * `neutralise`, that statement is also commented out: code that calls what IoT Hub
    * does not have must not run, and must stay visible to the developer.
    */
-  todo(node: ts.Node, construct: RewriteConstruct, note: string, options: { neutralise?: boolean; site?: ts.Node } = {}): this {
+  todo(node: ts.Node, construct: RewriteConstruct, note: string, options: { neutralise?: boolean; site?: ts.Node; through?: ts.Node } = {}): this {
     const site = options.site ?? siteStatementOf(node);
     const key = this.file.nextFindingKey();
     const indent = indentationAt(this.file.text, site.getStart(this.file.sourceFile));
     const comment = renderTodoComment(note, indent.replaceAll('\t', '    ').length);
     this.edits.push(insertLinesBefore(this.file.sourceFile, site, comment, key));
-    if (options.neutralise) this.edits.push(commentOutStatement(this.file.sourceFile, site));
+    if (options.neutralise) this.edits.push(commentOutStatement(this.file.sourceFile, site, options.through));
     this.findings.push({ key, construct, action: 'todo', note, anchor: site.getStart(this.file.sourceFile), transform: this.transform });
     return this;
   }
@@ -296,9 +308,29 @@ export class FileEdits {
   }
 }
 
-function isNextSibling(previous: ts.Node, next: ts.Node): boolean {
+export function isNextSibling(previous: ts.Node, next: ts.Node): boolean {
   const parent = previous.parent;
   if (parent !== next.parent || !('statements' in parent)) return false;
   const statements = (parent as ts.Block).statements;
   return statements.indexOf(previous as ts.Statement) + 1 === statements.indexOf(next as ts.Statement);
+}
+
+const TOPIC_METHODS = new Set(['publish', 'publishAsync', 'subscribe', 'subscribeAsync']);
+
+/** `x.publish('$aws/…')`, or `x.on('message', (topic) => { if (topic !== '$aws/…') return; … })`. */
+function usesReservedTopic(call: ts.CallExpression, method: string): boolean {
+  const [first, second] = call.arguments;
+  if (first === undefined) return false;
+  if (TOPIC_METHODS.has(method)) return isReserved(ts.isArrayLiteralExpression(first) ? first.elements[0] : first);
+  if (method !== 'on' || !ts.isStringLiteralLike(first) || first.text !== 'message' || second === undefined) return false;
+  if (!ts.isArrowFunction(second) && !ts.isFunctionExpression(second)) return false;
+  const guard = ts.isBlock(second.body) ? second.body.statements[0] : undefined;
+  if (guard === undefined || !ts.isIfStatement(guard) || !ts.isBinaryExpression(guard.expression)) return false;
+  return isReserved(guard.expression.right) || isReserved(guard.expression.left);
+}
+
+function isReserved(expression: ts.Expression | undefined): boolean {
+  if (expression === undefined || ts.isSpreadElement(expression)) return false;
+  const kind = classifyTopic(expression).kind;
+  return kind === 'shadow' || kind === 'jobs' || kind === 'provisioning' || kind === 'other-reserved';
 }

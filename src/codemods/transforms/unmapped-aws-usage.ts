@@ -91,6 +91,7 @@ export const unmappedAwsUsage: Transform = {
     visit(file.sourceFile);
 
     // Code that used a name whose declaration was commented out cannot run either.
+    const returnsNoted = new Set<ts.Node>();
     for (let changed = true; changed; ) {
       changed = false;
       const removed = declarationsIn(file, [...file.claimedRanges().filter((range) => range.neutralised), ...edits.neutralisedRanges()]);
@@ -107,6 +108,15 @@ export const unmappedAwsUsage: Transform = {
       collect(file.sourceFile);
       for (const reference of references) {
         if (isTaken(reference)) continue;
+        const site = siteStatementOf(reference);
+        if (ts.isReturnStatement(site)) {
+          // Commenting a return out would change what the function returns: leave it to the developer.
+          if (!returnsNoted.has(site)) {
+            returnsNoted.add(site);
+            edits.todo(reference, 'unmapped-sdk-use', `This returns ${reference.text}, which is commented out above with the AWS code it came from: decide what to return instead.`);
+          }
+          continue;
+        }
         neutralise(reference, `This uses ${reference.text}, which is commented out above with the AWS code it came from. Kept below, commented out.`);
         changed = true;
       }

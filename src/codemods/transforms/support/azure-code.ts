@@ -41,8 +41,9 @@ export function x509ClientText(file: AnalysedFile, material: X509Material, provi
 export function x509ProviderText(file: AnalysedFile, material: X509Material): string {
   const unit = file.style.indentUnit;
   const comma = file.style.trailingCommas ? ',' : '';
-  const fields = [`cert: ${material.cert}`, `key: ${material.key}`];
-  if (material.passphrase !== undefined) fields.push(`passphrase: ${material.passphrase}`);
+  const field = (name: string, value: string): string => (value === name ? name : `${name}: ${value}`);
+  const fields = [field('cert', material.cert), field('key', material.key)];
+  if (material.passphrase !== undefined) fields.push(field('passphrase', material.passphrase));
   const provider = file.imports.use('azure-iot-device', 'X509AuthenticationProvider');
   const object = `{\n${fields.map((field, index) => `${unit}${field}${index === fields.length - 1 ? comma : ','}`).join('\n')}\n}`;
   return `${provider}.fromX509Options(${material.deviceId}, ${material.host}, ${object})`;

@@ -144,18 +144,30 @@ const AUTH_ROLES: ReadonlySet<SettingRole> = new Set(['custom-auth', 'websockets
  */
 export class ConnectionSettings {
   private readonly values = new Map<SettingRole, { node: ts.Node; text: string }>();
-  private readonly outcomes: Array<{ node: ts.Node; outcome: Outcome }> = [];
-  private readonly authBlockers: Array<{ node: ts.Node; outcome: Outcome }> = [];
+  /** Settings with something to report, by role: several names of one role share one finding. */
+  private readonly reported = new Map<SettingRole, { node: ts.Node; names: string[]; text: string }>();
 
   constructor(private readonly file: AnalysedFile) {}
 
   set(role: SettingRole, name: string, node: ts.Node, value: ts.Node | string): void {
     const text = typeof value === 'string' ? value : value.getText(this.file.sourceFile);
     this.values.set(role, { node, text });
-    const outcome = outcomeOf(role, name, text);
-    if (outcome === undefined) return;
-    if (AUTH_ROLES.has(role)) this.authBlockers.push({ node, outcome });
-    else this.outcomes.push({ node, outcome });
+    if (outcomeOf(role, name, text) === undefined) return;
+    const existing = this.reported.get(role);
+    // `unknown` settings are unrelated to each other: each gets its own finding.
+    if (existing === undefined || role === 'unknown') this.reported.set(role === 'unknown' ? (`unknown:${name}` as SettingRole) : role, { node, names: [name], text });
+    else if (!existing.names.includes(name)) existing.names.push(name);
+  }
+
+  private outcomesOf(auth: boolean): Array<{ node: ts.Node; outcome: Outcome }> {
+    const found: Array<{ node: ts.Node; outcome: Outcome }> = [];
+    for (const [key, { node, names, text }] of this.reported) {
+      const role = (key.startsWith('unknown:') ? 'unknown' : key) as SettingRole;
+      if (AUTH_ROLES.has(role) !== auth) continue;
+      const outcome = outcomeOf(role, names.join(', '), text);
+      if (outcome !== undefined) found.push({ node, outcome });
+    }
+    return found;
   }
 
   has(role: SettingRole): boolean {
@@ -171,7 +183,8 @@ export class ConnectionSettings {
     const cert = this.values.get('cert')?.text ?? this.pathRead('cert-path');
     const key = this.values.get('key')?.text ?? this.pathRead('key-path');
     if (cert === undefined || key === undefined) {
-      if (this.authBlockers.length > 0) return { blockers: this.authBlockers };
+      const blockers = this.outcomesOf(true);
+      if (blockers.length > 0) return { blockers };
       return { blockers: [] };
     }
     const passphrase = this.values.get('passphrase')?.text;
@@ -190,7 +203,7 @@ export class ConnectionSettings {
   report(edits: FileEdits, connectionNode: ts.Node): void {
     // TODOs go above the statement that now makes the Azure client, where the developer looks.
     const site = siteStatementOf(connectionNode);
-    for (const { node, outcome } of [...this.outcomes, ...this.authBlockers]) {
+    for (const { node, outcome } of [...this.outcomesOf(false), ...this.outcomesOf(true)]) {
       if (outcome.action === 'todo') edits.todo(node, outcome.construct, outcome.note, { site });
       else edits.rewritten(node, outcome.construct, outcome.note);
     }

@@ -1,5 +1,6 @@
 import { ts } from 'ts-morph';
 import { indentationAt } from '../../edits/statement-edits.js';
+import { braceArrowBody } from './statement-insertion.js';
 import type { AnalysedFile, FileEdits } from '../transform.js';
 
 /**
@@ -72,7 +73,5 @@ function insertPrologue(file: AnalysedFile, edits: FileEdits, handler: InlineHan
     edits.insert(body.getStart(file.sourceFile) + 1, prologue.map((line) => `\n${inner}${line}`).join(''));
     return;
   }
-  const inner = `${handlerIndent}${unit}`;
-  edits.insert(body.getStart(file.sourceFile), `{\n${prologue.map((line) => `${inner}${line}\n`).join('')}${inner}return `);
-  edits.insert(body.end, `;\n${handlerIndent}}`);
+  if (ts.isArrowFunction(handler)) braceArrowBody(file, edits, handler, prologue);
 }

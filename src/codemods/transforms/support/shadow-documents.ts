@@ -1,8 +1,8 @@
 import { ts } from 'ts-morph';
 import { objectLiteralOf, propertyInitializer, propertyNameText } from '../../analysis/object-literals.js';
 import { statementEnd } from '../../edits/source-style.js';
-import { contains } from '../../edits/statement-edits.js';
-import type { AnalysedFile } from '../transform.js';
+import { contains, indentationAt, indentLines } from '../../edits/statement-edits.js';
+import type { AnalysedFile, FileEdits } from '../transform.js';
 import { functionText, ignoreOutcomeText, reportedUpdatePromiseText } from './azure-code.js';
 import { parameterReferences, type HandlerRewrite, type Substitution } from './handler-rewrite.js';
 
@@ -35,24 +35,47 @@ export function shadowUpdateOf(document: ts.Expression | undefined): ShadowUpdat
   return { reported: propertyInitializer(stateObject, 'reported'), desired: propertyInitializer(stateObject, 'desired'), extras };
 }
 
-/** A reported-properties update where the AWS call returned a promise (or was awaited). */
-export function reportedUpdateAwaitable(file: AnalysedFile, twin: string, patch: ts.Expression): string {
-  return reportedUpdatePromiseText(file, twin, patch.getText(file.sourceFile));
-}
+/**
+ * How a reported-properties update replaces the AWS call: awaitable where the call
+ * returned a promise that is used, fire-and-forget on a twin at hand, or through the
+ * client (`client.getTwin((err, twin) => …)`) where there is no twin variable.
+ */
+export type ReportedUpdateForm = 'awaitable' | 'fire-and-forget' | 'via-client';
 
-/** A fire-and-forget reported-properties update on a twin already at hand. */
-export function reportedUpdateStatementText(file: AnalysedFile, twin: string, patch: ts.Expression): string {
-  return `${twin}.properties.reported.update(${patch.getText(file.sourceFile)}, ${ignoreOutcomeText(file.style)})`;
-}
+const PATCH = '\u0000patch\u0000';
 
 /**
- * A fire-and-forget reported-properties update through the client, which hands the
- * twin to a callback: `client.getTwin((err, twin) => { if (twin) twin…update(…) })`.
+ * Replaces `call` with a reported-properties update of `patch`. The patch keeps its
+ * own text in place, so edits inside it (a listener's parameter rewritten) still apply.
  */
-export function reportedUpdateViaClientText(file: AnalysedFile, client: string, patch: ts.Expression): string {
-  const twin = 'twin';
-  const update = `if (${twin}) ${reportedUpdateStatementText(file, twin, patch)}${statementEnd(file.style)}`;
-  return `${client}.getTwin(${functionText(file.style, [file.style.errorName, twin], [update])})`;
+export function replaceWithReportedUpdate(
+  file: AnalysedFile,
+  edits: FileEdits,
+  call: ts.Expression,
+  patch: ts.Expression,
+  form: ReportedUpdateForm,
+  target: string,
+): void {
+  const template = reportedUpdateTemplate(file, form, target);
+  const indent = indentationAt(file.text, call.getStart(file.sourceFile));
+  const [prefix, suffix] = indentLines(template, indent).split(PATCH) as [string, string];
+  edits.replaceRange(call.getStart(file.sourceFile), patch.getStart(file.sourceFile), prefix);
+  edits.replaceRange(patch.end, call.end, suffix);
+}
+
+function reportedUpdateTemplate(file: AnalysedFile, form: ReportedUpdateForm, target: string): string {
+  const fireAndForget = (twin: string): string => `${twin}.properties.reported.update(${PATCH}, ${ignoreOutcomeText(file.style)})`;
+  switch (form) {
+    case 'awaitable':
+      return reportedUpdatePromiseText(file, target, PATCH);
+    case 'fire-and-forget':
+      return fireAndForget(target);
+    case 'via-client': {
+      const twin = 'twin';
+      const update = `if (${twin}) ${fireAndForget(twin)}${statementEnd(file.style)}`;
+      return `${target}.getTwin(${functionText(file.style, [file.style.errorName, twin], [update])})`;
+    }
+  }
 }
 
 export type DesiredListenerShape =
@@ -75,7 +98,7 @@ export function desiredListenerRewrite(
   shape: DesiredListenerShape,
   registeredName: string | undefined,
 ): { rewrite: HandlerRewrite; unmapped: string[] } {
-  const delta = file.names.pick(handler, 'delta');
+  const delta = file.names.pick(handler, 'delta', 'desiredDelta');
   const substitutions: Substitution[] = [];
   const deletions: ts.Statement[] = [];
   const unmapped = new Set<string>();
@@ -96,14 +119,19 @@ export function desiredListenerRewrite(
     }
   }
   if (shape === 'v2-callback') {
-    for (const reference of parameterReferences(file, handler, 0)) {
-      const removal = errorCheckRemoval(reference);
-      if (removal === undefined) unmapped.add(reference.text);
-      else if (removal.kind === 'statement') {
-        if (!deletedGuards.has(removal.statement)) deletions.push(removal.statement);
+    const references = parameterReferences(file, handler, 0);
+    const removals = references.map((reference) => errorCheckRemoval(reference));
+    for (const removal of removals) {
+      if (removal?.kind === 'statement' && !deletedGuards.has(removal.statement)) {
+        deletions.push(removal.statement);
         deletedGuards.add(removal.statement);
-      } else substitutions.push({ start: removal.start, end: removal.end, text: '' });
+      }
     }
+    references.forEach((reference, index) => {
+      const removal = removals[index];
+      if (removal?.kind === 'operand') substitutions.push({ start: removal.start, end: removal.end, text: '' });
+      else if (removal === undefined && ![...deletedGuards].some((guard) => contains(guard, reference))) unmapped.add(reference.text);
+    });
   }
   for (const reference of parameterReferences(file, handler, eventIndex)) {
     if ([...deletedGuards].some((guard) => contains(guard, reference))) continue;

@@ -15,7 +15,9 @@ export const SHADOW_NOTES = {
     'A shadow update whose document the codemod cannot read. Report its state.reported part with twin.properties.reported.update(patch, callback).',
   named: (name: string | undefined) =>
     `Named shadow${name === undefined ? '' : ` "${name}"`}: an IoT Hub device has one twin. Decide where it goes: under a desired/reported property of the twin (e.g. twin.properties.desired.${name ?? '<name>'} with twin.on('properties.desired.${name ?? '<name>'}', …)), or a module identity with its own twin.`,
-  get: "Reading the shadow: use the twin instead, const twin = await client.getTwin() (or twin.get() to read it again), then twin.properties.desired and twin.properties.reported. No get/accepted or get/rejected subscriptions are needed.",
+  get: "Reading the shadow: read the twin instead, where the get was sent: const twin = await client.getTwin() (or client.getTwin((err, twin) => …)), then twin.properties.desired and twin.properties.reported. No get/accepted or get/rejected subscriptions are needed.",
+  rawDelta: (topic: string) =>
+    `This handler takes shadow deltas from ${topic}. On IoT Hub, register it on the twin: client.getTwin((err, twin) => twin.on('properties.desired', (delta) => …)); the delta is the desired-properties patch itself, not a JSON message with a state field. No subscription is needed.`,
   updateResult: 'Update accepted/rejected subscriptions: the result of each twin.properties.reported.update() comes to its callback; no subscription is needed.',
   documents:
     "Shadow documents (update/documents) have no twin counterpart: twin.on('properties.desired', …) gives desired changes, and reported state is what the device itself last reported.",

@@ -1,4 +1,5 @@
 import { ts } from 'ts-morph';
+import { statementEnd } from '../../edits/source-style.js';
 import { indentationAt } from '../../edits/statement-edits.js';
 import type { AnalysedFile, FileEdits } from '../transform.js';
 
@@ -14,10 +15,7 @@ export function insertStatementsBefore(file: AnalysedFile, edits: FileEdits, nod
   for (;;) {
     const parent = current.parent;
     if (ts.isArrowFunction(parent) && parent.body === current) {
-      const indent = indentationAt(file.text, parent.getStart(file.sourceFile));
-      const inner = `${indent}${unit}`;
-      edits.insert(current.getStart(file.sourceFile), `{\n${lines.map((line) => `${inner}${line}\n`).join('')}${inner}return `);
-      edits.insert(current.end, `;\n${indent}}`);
+      braceArrowBody(file, edits, parent, lines);
       return;
     }
     if (isStatement(current)) {
@@ -50,4 +48,16 @@ function isStatement(node: ts.Node): boolean {
 
 function isBlockLike(node: ts.Node): boolean {
   return ts.isBlock(node) || ts.isSourceFile(node) || ts.isModuleBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node);
+}
+
+/**
+ * `(…) => expression` → `(…) => {\n  lines\n  return expression;\n}`: the braces open right
+ * after the arrow, whatever line the expression started on.
+ */
+export function braceArrowBody(file: AnalysedFile, edits: FileEdits, arrow: ts.ArrowFunction, lines: readonly string[]): void {
+  const indent = indentationAt(file.text, arrow.getStart(file.sourceFile));
+  const inner = `${indent}${file.style.indentUnit}`;
+  const body = arrow.body;
+  edits.replaceRange(arrow.equalsGreaterThanToken.end, body.getStart(file.sourceFile), ` {\n${lines.map((line) => `${inner}${line}\n`).join('')}${inner}return `);
+  edits.insert(body.end, `${statementEnd(file.style)}\n${indent}}`);
 }

@@ -3,7 +3,7 @@ import { isClientKind, type AwsValueKind } from '../../analysis/aws-value-kinds.
 import type { SdkEntity } from '../../analysis/sdk-entities.js';
 import { siteStatementOf } from '../../edits/statement-edits.js';
 import type { RewriteConstruct } from '../../report/rewrite-report.js';
-import { FileEdits, type AnalysedFile, type TransformResult } from '../transform.js';
+import { FileEdits, isNextSibling, type AnalysedFile, type TransformResult } from '../transform.js';
 import { messageListenerOf } from './message-handlers.js';
 import { classifyTopic, type TopicClass } from './topics.js';
 
@@ -66,9 +66,15 @@ export function rewriteUnmappedService(file: AnalysedFile, service: UnmappedServ
     if (listener?.guard !== undefined && classifyTopic(listener.guard.topic).kind === service.topicKind) addSite(memberCall.call);
   }
 
-  const ordered = [...sites.entries()].sort(([a], [b]) => a.pos - b.pos);
-  ordered.forEach(([site, node], index) => {
-    edits.todo(node, service.construct, index === 0 ? service.note : service.shortNote, { neutralise: true, site });
+  // Adjacent statements of the same flow share one TODO and are commented out together.
+  const runs: Array<{ first: ts.Node; last: ts.Node; node: ts.Node }> = [];
+  for (const [site, node] of [...sites.entries()].sort(([a], [b]) => a.pos - b.pos)) {
+    const run = runs[runs.length - 1];
+    if (run !== undefined && isNextSibling(run.last, site)) run.last = site;
+    else runs.push({ first: site, last: site, node });
+  }
+  runs.forEach((run, index) => {
+    edits.todo(run.node, service.construct, index === 0 ? service.note : service.shortNote, { neutralise: true, site: run.first, through: run.last });
   });
   return edits.result();
 }
