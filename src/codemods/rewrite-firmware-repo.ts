@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ts } from 'ts-morph';
-import { listFirmwareSourceFiles } from '../detect/firmware/list-firmware-source-files.js';
+import { comparePaths, listFirmwareSourceFiles } from '../detect/firmware/list-firmware-source-files.js';
 import { InputError, UsageError } from '../errors.js';
 import { stableStringify, writeFileAtomic } from '../fs/atomic-write.js';
 import type { EmitProgress } from '../progress/events.js';
@@ -66,6 +66,56 @@ export async function rewriteFirmwareRepo(options: RewriteFirmwareRepoOptions): 
   await assertOutputUsable(root, displayPath, options.output);
 
   emit({ type: 'stage', stage: 'rewrite', status: 'started', title: `Rewriting ${displayPath} for the Azure IoT device SDK` });
+  const rewrite = await computeFirmwareRewrite({ ...options, displayPath });
+  const reportPath = await writeOutput(root, options, rewrite.changed, rewrite.report);
+  emit({ type: 'stage', stage: 'rewrite', status: 'finished' });
+
+  const summary = rewrite.report.summary;
+  const counts = {
+    files: rewrite.report.files.length,
+    rewritten: summary.files.rewritten,
+    unchanged: summary.files.unchanged,
+    skipped: summary.files.skipped,
+    errors: summary.files.error,
+    todos: summary.findings.todo,
+    mapped: summary.findings.rewritten,
+  };
+  const diff = options.output.kind === 'dry-run' ? [...rewrite.changed.keys()].map((path) => unifiedDiff(path, rewrite.originals.get(path) ?? '', rewrite.changed.get(path)!)).join('') : undefined;
+  return {
+    report: rewrite.report,
+    ...(reportPath === undefined ? {} : { reportPath }),
+    ...(diff === undefined ? {} : { diff }),
+    changedFiles: [...rewrite.changed.keys()],
+    counts,
+    summaryLines: summaryLinesOf(displayPath, options.output, counts, reportPath),
+  };
+}
+
+export interface ComputeFirmwareRewriteOptions {
+  repoPath: string;
+  displayPath?: string;
+  transforms?: readonly Transform[];
+  onEvent?: EmitProgress;
+}
+
+export interface FirmwareRewriteResult {
+  report: RewriteReport;
+  /** Relative path → new text, for every file whose text changed (package.json included), sorted by path. */
+  changed: Map<string, string>;
+  /** Relative path → original text, for the same files. */
+  originals: Map<string, string>;
+}
+
+/**
+ * The rewrite of a repo, in memory: what every changed file becomes and the report,
+ * with nothing written. `plan --firmware-repo` lays `changed` into plan/firmware/;
+ * rewriteFirmwareRepo writes it to a copy or in place.
+ */
+export async function computeFirmwareRewrite(options: ComputeFirmwareRewriteOptions): Promise<FirmwareRewriteResult> {
+  const emit = options.onEvent ?? (() => {});
+  const root = resolve(options.repoPath);
+  const displayPath = options.displayPath ?? options.repoPath;
+  await assertRepoDirectory(root, displayPath);
   const packageJsonText = await readOptional(join(root, 'package.json'));
   const manifest = packageJsonText === undefined ? undefined : parsePackageJson(packageJsonText, join(displayPath, 'package.json'));
 
@@ -82,20 +132,18 @@ export async function rewriteFirmwareRepo(options: RewriteFirmwareRepoOptions): 
   const rewrites = rewriteFirmwareSources({ files, packageType: packageTypeOf(manifest) }, options.transforms ?? FIRMWARE_TRANSFORMS, (done, total) => {
     emit({ type: 'progress', stage: 'rewrite', resource: 'files processed', done, total, ratePerSecond: ratePerSecond(done, started) });
   });
-  for (const rewrite of rewrites) {
-    if (rewrite.status === 'error') emit({ type: 'warning', code: 'rewrite-file-error', message: `${rewrite.path}: ${rewrite.reason ?? 'failed'}`, subject: rewrite.path });
-  }
 
   const changed = new Map<string, string>();
+  const originals = new Map<string, string>();
   const rows: RewriteFileRow[] = [];
   const findings: RewriteFinding[] = [];
-  const diffs: string[] = [];
   for (const rewrite of rewrites) {
+    if (rewrite.status === 'error') emit({ type: 'warning', code: 'rewrite-file-error', message: `${rewrite.path}: ${rewrite.reason ?? 'failed'}`, subject: rewrite.path });
     rows.push(rowOf(rewrite));
     findings.push(...rewrite.findings);
     if (rewrite.status === 'rewritten') {
       changed.set(rewrite.path, rewrite.rewritten);
-      if (options.output.kind === 'dry-run') diffs.push(unifiedDiff(rewrite.path, rewrite.original, rewrite.rewritten));
+      originals.set(rewrite.path, rewrite.original);
     }
   }
   if (packageJsonText !== undefined) {
@@ -104,33 +152,13 @@ export async function rewriteFirmwareRepo(options: RewriteFirmwareRepoOptions): 
     findings.push(...packageJson.findings);
     if (packageJson.changed) {
       changed.set('package.json', packageJson.rewritten);
-      if (options.output.kind === 'dry-run') diffs.push(unifiedDiff('package.json', packageJsonText, packageJson.rewritten));
+      originals.set('package.json', packageJsonText);
     }
   } else if (changed.size > 0) {
     findings.push(missingPackageJsonFinding());
   }
-
-  const report = buildRewriteReport(displayPath, rows, findings);
-  const reportPath = await writeOutput(root, options, changed, report);
-  emit({ type: 'stage', stage: 'rewrite', status: 'finished' });
-
-  const counts = {
-    files: rows.length,
-    rewritten: report.summary.files.rewritten,
-    unchanged: report.summary.files.unchanged,
-    skipped: report.summary.files.skipped,
-    errors: report.summary.files.error,
-    todos: report.summary.findings.todo,
-    mapped: report.summary.findings.rewritten,
-  };
-  return {
-    report,
-    ...(reportPath === undefined ? {} : { reportPath }),
-    ...(options.output.kind === 'dry-run' ? { diff: diffs.filter((diff) => diff !== '').join('') } : {}),
-    changedFiles: [...changed.keys()].sort(),
-    counts,
-    summaryLines: summaryLinesOf(displayPath, options.output, counts, reportPath),
-  };
+  const sorted = (map: Map<string, string>): Map<string, string> => new Map([...map.entries()].sort(([a], [b]) => comparePaths(a, b)));
+  return { report: buildRewriteReport(displayPath, rows, findings), changed: sorted(changed), originals: sorted(originals) };
 }
 
 async function writeOutput(

@@ -3,7 +3,7 @@ import { isClientKind, type ClientKind } from '../analysis/aws-value-kinds.js';
 import { objectLiteralOf, propertyInitializer } from '../analysis/object-literals.js';
 import { quoted, statementEnd } from '../edits/source-style.js';
 import { contains } from '../edits/statement-edits.js';
-import { MQTT_TOPIC_PROPERTY } from '../topic-property.js';
+import { MQTT_TOPIC_PROPERTY } from '../../terraform/route-condition.js';
 import { ignoreOutcomeText, messageTopicText } from './support/azure-code.js';
 import { inlineFunction, literalText, statementOfCall, useOfCall } from './support/call-shapes.js';
 import { applyHandlerRewrite, parameterName, parameterReferences, type InlineHandler, type Substitution } from './support/handler-rewrite.js';
@@ -17,7 +17,7 @@ const PUBLISH_METHODS = new Set(['publish', 'publishAsync']);
 /**
  * Commands: a subscription to one of the firmware's own topics plus the code that
  * handles its messages becomes a cloud-to-device message handler that takes only the
- * messages whose `mqttTopic` property is that topic. When the handler answers on a
+ * messages whose `mqtt-topic` property is that topic. When the handler answers on a
  * response topic it becomes a direct method instead, because IoT Hub gives the caller
  * that answer synchronously. Subscriptions themselves go: IoT Hub needs none.
  */

@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { isClientKind } from '../analysis/aws-value-kinds.js';
 import { objectLiteralOf, propertyInitializer, propertyNameText } from '../analysis/object-literals.js';
 import { quoted, statementEnd } from '../edits/source-style.js';
-import { MQTT_TOPIC_PROPERTY } from '../topic-property.js';
+import { MQTT_TOPIC_PROPERTY } from '../../terraform/route-condition.js';
 import { ignoreOutcomeText, messageStatements } from './support/azure-code.js';
 import { useOfCall } from './support/call-shapes.js';
 import { qosOf } from './support/qos.js';
@@ -25,7 +25,7 @@ interface Publish {
 
 /**
  * Telemetry: a publish to one of the firmware's own topics becomes
- * `sendEvent(new Message(payload))`, with the topic kept in the `mqttTopic`
+ * `sendEvent(new Message(payload))`, with the topic kept in the `mqtt-topic`
  * application property so IoT Hub routes translated from the AWS topic rules can still
  * filter on it. JSON payloads are marked as such, so routing queries can read the body.
  * Publishes to AWS reserved topics (shadow, jobs) belong to other transforms.
@@ -43,7 +43,7 @@ export const telemetryPublish: Transform = {
         edits.todo(
           memberCall.call,
           'telemetry',
-          'This MQTT 5 publish takes a packet built elsewhere. Send it with sendEvent(new Message(payload)) and add the topic as the mqttTopic property: message.properties.add(\'mqttTopic\', topicName).',
+          `This MQTT 5 publish takes a packet built elsewhere. Send it with sendEvent(new Message(payload)) and add the topic as the ${MQTT_TOPIC_PROPERTY} property: message.properties.add('${MQTT_TOPIC_PROPERTY}', topicName).`,
           { neutralise: true },
         );
         continue;

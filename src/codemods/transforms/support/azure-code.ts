@@ -1,6 +1,6 @@
 import type { SourceStyle } from '../../edits/source-style.js';
 import { quoted, statementEnd } from '../../edits/source-style.js';
-import { MQTT_TOPIC_PROPERTY } from '../../topic-property.js';
+import { MQTT_TOPIC_PROPERTY } from '../../../terraform/route-condition.js';
 import type { AnalysedFile } from '../transform.js';
 
 /**
