@@ -13,13 +13,18 @@ export function globalOptionsOf(command: Command): GlobalOptions {
 }
 
 /**
- * NDJSON on stdout with --json; otherwise plain text on stderr. The ink TUI (when
- * stderr is a terminal and --no-tui is not given) plugs in here with the demo.
+ * NDJSON on stdout with --json; the live ink view when stderr is a terminal (unless
+ * --no-tui); plain text on stderr otherwise. Each reporter is imported only when chosen:
+ * ink and React are too heavy to load for `--help` or a CI run.
  */
-export async function createReporter(options: GlobalOptions): Promise<Reporter> {
+export async function createReporter(options: GlobalOptions, command: string): Promise<Reporter> {
   if (options.json) {
     const { createNdjsonReporter } = await import('../progress/ndjson-reporter.js');
     return createNdjsonReporter();
+  }
+  if (options.tui && process.stderr.isTTY) {
+    const { createTuiReporter } = await import('../progress/tui/tui-reporter.js');
+    return createTuiReporter({ command, verbose: options.verbose });
   }
   const { createTextReporter } = await import('../progress/text-reporter.js');
   return createTextReporter({ verbose: options.verbose });

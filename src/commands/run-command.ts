@@ -23,7 +23,7 @@ export async function runCommand(
   globals: GlobalOptions,
   body: (context: CommandContext) => Promise<CommandOutcome>,
 ): Promise<void> {
-  const reporter = await createReporter(globals);
+  const reporter = await createReporter(globals, name);
   const started = Date.now();
   const controller = new AbortController();
   const interrupt = (signal: NodeJS.Signals) => {

@@ -1,0 +1,46 @@
+import { useInput, useStdin } from 'ink';
+import { useEffect, useState } from 'react';
+import { SPINNER_FRAME_MS } from './format.js';
+import type { TuiState } from './tui-state.js';
+import { TuiView } from './tui-view.js';
+
+export interface TuiAppProps {
+  state: TuiState;
+  now: () => number;
+  onDetach: () => void;
+  /** Ctrl-C: raw mode swallows the terminal's SIGINT, so the app has to raise it. */
+  onInterrupt: () => void;
+}
+
+/** The view plus what only a live terminal has: a ticking clock and the keys. */
+export function TuiApp({ state, now, onDetach, onInterrupt }: TuiAppProps) {
+  const { isRawModeSupported } = useStdin();
+  const time = useClock(now, state.summary === undefined);
+  const [help, setHelp] = useState(false);
+  const [stopping, setStopping] = useState(false);
+
+  useInput(
+    (input, key) => {
+      if (key.ctrl && input === 'c') {
+        setStopping(true);
+        onInterrupt();
+      } else if (input === '?') setHelp((shown) => !shown);
+      else if (input === 'q') onDetach();
+    },
+    { isActive: isRawModeSupported },
+  );
+
+  return <TuiView state={state} now={time} keys={isRawModeSupported} help={help} stopping={stopping} />;
+}
+
+/** Re-reads the clock every spinner frame while the run is live; the timer never holds the process open. */
+function useClock(now: () => number, live: boolean): number {
+  const [time, setTime] = useState(now);
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => setTime(now()), SPINNER_FRAME_MS);
+    timer.unref();
+    return () => clearInterval(timer);
+  }, [now, live]);
+  return time;
+}

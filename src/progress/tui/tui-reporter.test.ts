@@ -1,0 +1,133 @@
+import { Console } from 'node:console';
+import { EventEmitter } from 'node:events';
+import { stripVTControlCharacters } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { detectEnd, detectMidway } from './tui-events.fixture.js';
+import { createTuiReporter } from './tui-reporter.js';
+
+/** A terminal as ink sees it: a 100-column stream that records what is written. */
+class FakeTerminal extends EventEmitter {
+  readonly isTTY = true;
+  readonly columns = 100;
+  readonly rows = 40;
+  text = '';
+  write(chunk: string, callback?: () => void): boolean {
+    this.text += chunk;
+    callback?.();
+    return true;
+  }
+  plain(): string {
+    return stripVTControlCharacters(this.text);
+  }
+}
+
+/** A keyboard in raw mode; `calls` says how the reporter left it. */
+class FakeKeyboard extends EventEmitter {
+  readonly isTTY = true;
+  readonly calls: string[] = [];
+  private pending: string | null = null;
+  type(keys: string): void {
+    this.pending = keys;
+    this.emit('readable');
+  }
+  read(): string | null {
+    const keys = this.pending;
+    this.pending = null;
+    return keys;
+  }
+  setRawMode(on: boolean): void {
+    this.calls.push(`raw ${on}`);
+  }
+  setEncoding(): void {}
+  ref(): void {
+    this.calls.push('ref');
+  }
+  unref(): void {
+    this.calls.push('unref');
+  }
+}
+
+class FakeOut {
+  text = '';
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return true;
+  }
+}
+
+// ink routes console output around its frames with `new console.Console(...)`, which
+// vitest's stand-in console lacks; the real class keeps that path under test.
+beforeAll(() => {
+  Object.assign(console, { Console });
+});
+
+const START = 1_000_000;
+const tick = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+function setUp() {
+  const err = new FakeTerminal();
+  const stdin = new FakeKeyboard();
+  const out = new FakeOut();
+  let clock = START;
+  const interrupts: number[] = [];
+  const reporter = createTuiReporter({
+    command: 'detect',
+    err: err as unknown as NodeJS.WriteStream,
+    out: out as unknown as NodeJS.WritableStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    now: () => clock,
+    interrupt: () => interrupts.push(clock),
+  });
+  const play = (events: typeof detectMidway) => {
+    for (const [at, event] of events) {
+      clock = START + at;
+      reporter.emit(event);
+    }
+  };
+  return { err, stdin, out, reporter, play, interrupts };
+}
+
+describe('createTuiReporter', () => {
+  it('draws on the terminal, prints the result path on stdout only after unmounting, and hands the keyboard back', async () => {
+    const { err, stdin, out, reporter, play } = setUp();
+    play(detectMidway);
+    await tick();
+    expect(err.plain()).toContain('iotmigrate detect │ Reading the AWS IoT estate in us-east-1');
+    expect(stdin.calls).toEqual(['ref', 'raw true']);
+    play(detectEnd);
+    expect(out.text).toBe('');
+    reporter.close();
+    expect(out.text).toBe('/tmp/manifest.json\n');
+    expect(err.plain()).toContain('✔ detect finished in 20.2 s');
+    expect(stdin.calls.slice(-2)).toEqual(['raw false', 'unref']);
+    expect(err.plain().split('AWS IoT estate (account 123456789012, us-east-1)')).toHaveLength(2);
+  });
+
+  it('on q stops drawing and goes on with plain lines', async () => {
+    const { err, stdin, out, reporter, play } = setUp();
+    play(detectMidway);
+    await tick();
+    stdin.type('q');
+    await tick();
+    expect(stdin.calls.slice(-2)).toEqual(['raw false', 'unref']);
+    const frames = err.text;
+    expect(err.plain()).toContain('Live view detached: the work goes on, reported as plain lines.');
+    play(detectEnd);
+    reporter.close();
+    const after = stripVTControlCharacters(err.text.slice(frames.length));
+    expect(after).toContain('  things: 500/500 (50/s)');
+    expect(after).toContain('  ! thermostat-00500 has no certificate attached');
+    expect(after).not.toContain('█');
+    expect(out.text).toBe('/tmp/manifest.json\n');
+  });
+
+  it('turns ctrl-c, which raw mode keeps from the terminal, into the interrupt', async () => {
+    const { stdin, reporter, play, interrupts } = setUp();
+    play(detectMidway);
+    await tick();
+    stdin.type('\u0003');
+    await tick();
+    expect(interrupts).toEqual([START + 6_000]);
+    reporter.close();
+  });
+});

@@ -1,0 +1,71 @@
+import { render, type Instance } from 'ink';
+import type { ProgressEvent } from '../events.js';
+import type { Reporter } from '../reporter.js';
+import { createTextReporter } from '../text-reporter.js';
+import { TuiApp } from './tui-app.js';
+import { initialTuiState, reduceTui, type TuiState } from './tui-state.js';
+
+export interface TuiReporterOptions {
+  /** The command's name, for the header. */
+  command: string;
+  verbose?: boolean;
+  /** Where the view is drawn: stderr, because stdout carries results. */
+  err?: NodeJS.WriteStream;
+  out?: NodeJS.WritableStream;
+  stdin?: NodeJS.ReadStream;
+  now?: () => number;
+  /** What Ctrl-C does; by default the SIGINT the terminal would have sent outside raw mode. */
+  interrupt?: () => void;
+}
+
+/**
+ * The live ink view on a terminal. Every event is folded into the state with the pure
+ * `reduceTui` and the tree re-rendered from it (ink throttles the drawing). `q` detaches
+ * the view: from then on the same events go to the plain text reporter. `close()`
+ * unmounts, which hands the terminal back (raw mode off, stdin released) so the process
+ * can exit, and only then prints the result path on stdout, so a terminal shared by
+ * both streams never sees it in the middle of a frame.
+ */
+export function createTuiReporter(options: TuiReporterOptions): Reporter {
+  const err = options.err ?? process.stderr;
+  const out = options.out ?? process.stdout;
+  const now = options.now ?? Date.now;
+  const interrupt = options.interrupt ?? (() => process.kill(process.pid, 'SIGINT'));
+  let state: TuiState = initialTuiState(options.command, now(), { verbose: options.verbose });
+  let detached: Reporter | undefined;
+  let closed = false;
+
+  const app = () => <TuiApp state={state} now={now} onDetach={detach} onInterrupt={interrupt} />;
+  const instance: Instance = render(app(), {
+    stdout: err,
+    stderr: err,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+    exitOnCtrlC: false,
+  });
+
+  function detach() {
+    // Deferred out of ink's input handler, which must not unmount the tree it runs in.
+    setImmediate(() => {
+      if (closed || detached) return;
+      instance.unmount();
+      err.write('Live view detached: the work goes on, reported as plain lines.\n');
+      detached = createTextReporter({ verbose: options.verbose, err, out });
+    });
+  }
+
+  return {
+    emit(event: ProgressEvent) {
+      if (detached) return detached.emit(event);
+      state = reduceTui(state, event, now());
+      instance.rerender(app());
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      if (detached) detached.close();
+      else instance.unmount();
+      // A result that came while the view was live is the view's to print; the text reporter prints its own.
+      if (state.resultPath !== undefined) out.write(`${state.resultPath}\n`);
+    },
+  };
+}

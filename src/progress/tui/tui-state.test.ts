@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { detectEnd, detectMidway, planRun, type TimedEvent } from './tui-events.fixture.js';
+import { currentlyThrottled, initialTuiState, reduceTui, throughput, type TuiState } from './tui-state.js';
+
+const START = 1_000_000;
+
+function fold(command: string, events: TimedEvent[], state: TuiState = initialTuiState(command, START)): TuiState {
+  return events.reduce((current, [at, event]) => reduceTui(current, event, START + at), state);
+}
+
+describe('reduceTui', () => {
+  it('keeps unfinished counts live and moves completed ones to the finished lines', () => {
+    const state = fold('detect', detectMidway);
+    expect(state.running.map((run) => run.title)).toEqual(['Reading the AWS IoT estate in us-east-1']);
+    expect(state.bars.map((bar) => [bar.resource, bar.done, bar.total])).toEqual([
+      ['things listed', 500, undefined],
+      ['things', 250, 500],
+      ['shadows', 100, 500],
+    ]);
+    expect(state.finished).toEqual([
+      { id: 0, kind: 'stage-started', title: 'Reading the AWS IoT estate in us-east-1' },
+      { id: 1, kind: 'bar', resource: 'thing groups', done: 6, total: 6, durationMs: 10 },
+    ]);
+  });
+
+  it('names the slowest count and the throughput across the live ones', () => {
+    const pace = throughput(fold('detect', detectMidway));
+    expect(pace.ratePerSecond).toBe(75);
+    expect(pace.boundBy).toBe('shadows');
+    expect(pace.etaMs).toBe(16_000);
+  });
+
+  it('reports an operation as throttled only while its throttled events keep coming', () => {
+    const state = fold('detect', detectMidway);
+    expect(currentlyThrottled(state, START + 6_000)).toEqual(['DescribeThing', 'GetThingShadow']);
+    expect(currentlyThrottled(state, START + 9_000)).toEqual(['GetThingShadow']);
+    expect(currentlyThrottled(state, START + 12_000)).toEqual([]);
+  });
+
+  it('closes the stage: counts without a total become final, warnings and the result are kept once', () => {
+    const state = fold('detect', [...detectMidway, ...detectEnd]);
+    expect(state.running).toEqual([]);
+    expect(state.bars).toEqual([]);
+    expect(state.throttled).toEqual({});
+    expect(state.warnings).toBe(1);
+    expect(state.resultPath).toBe('/tmp/manifest.json');
+    expect(state.summary).toEqual({ durationMs: 20_200, exitCode: 0 });
+    expect(state.finished.map(({ id: _id, ...line }) => line)).toEqual([
+      { kind: 'stage-started', title: 'Reading the AWS IoT estate in us-east-1' },
+      { kind: 'bar', resource: 'thing groups', done: 6, total: 6, durationMs: 10 },
+      { kind: 'bar', resource: 'things', done: 500, total: 500, durationMs: 5_000 },
+      { kind: 'bar', resource: 'shadows', done: 500, total: 500, durationMs: 14_900 },
+      { kind: 'bar', resource: 'things listed', done: 500, durationMs: 19_970 },
+      { kind: 'stage-finished', durationMs: 20_050 },
+      { kind: 'warning', message: 'thermostat-00500 has no certificate attached' },
+      { kind: 'result', lines: ['AWS IoT estate (account 123456789012, us-east-1)', '  things              500'] },
+    ]);
+    expect(state.finished.map((line) => line.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('folds a plan run, which has stages and logs but no counts', () => {
+    const state = fold('plan', planRun);
+    expect(state.finished.map((line) => line.kind)).toEqual(['stage-started', 'log', 'stage-finished', 'result']);
+    expect(state.resultPath).toBe('plan');
+  });
+
+  it('shows debug logs only when verbose, and leaves errors to the top-level handler', () => {
+    const debug = { type: 'log', level: 'debug', message: 'Throttled APIs settled at: DescribeThing 52/s' } as const;
+    const error = { type: 'error', message: 'no credentials', exitCode: 3 } as const;
+    const quiet = initialTuiState('detect', START);
+    expect(reduceTui(reduceTui(quiet, debug, START), error, START)).toBe(quiet);
+    const verbose = reduceTui(initialTuiState('detect', START, { verbose: true }), debug, START);
+    expect(verbose.finished).toEqual([{ id: 0, kind: 'log', message: debug.message }]);
+  });
+
+  it('does not change the state it is given', () => {
+    const before = fold('detect', detectMidway);
+    const snapshot = structuredClone(before);
+    fold('detect', detectEnd, before);
+    expect(before).toEqual(snapshot);
+  });
+});

@@ -1,0 +1,171 @@
+import { assertNever } from '../../assert-never.js';
+import type { ProgressEvent, Stage } from '../events.js';
+
+/**
+ * What the live view knows, folded from the event stream alone: `reduceTui` is pure,
+ * and `at` (epoch ms) is passed in with each event so durations are reproducible in tests.
+ * Everything that has finished goes into `finished`, append-only, for ink's <Static>;
+ * `running` and `bars` are the small live area.
+ */
+export interface TuiState {
+  command: string;
+  startedAt: number;
+  verbose: boolean;
+  running: RunningStage[];
+  bars: Bar[];
+  /** Operation → when a `throttled` event last named it. */
+  throttled: Record<string, ThrottleMark>;
+  warnings: number;
+  finished: FinishedLine[];
+  /** What the command produced; the reporter prints it on stdout once the view is gone. */
+  resultPath?: string;
+  summary?: { durationMs: number; exitCode: number };
+}
+
+export interface RunningStage {
+  stage: Stage;
+  title: string;
+  startedAt: number;
+}
+
+export interface Bar {
+  key: string;
+  stage: Stage;
+  resource: string;
+  done: number;
+  total?: number;
+  ratePerSecond?: number;
+  startedAt: number;
+}
+
+export interface ThrottleMark {
+  stage: Stage;
+  lastAt: number;
+  retryInMs: number;
+}
+
+export type FinishedLine =
+  | { id: number; kind: 'stage-started'; title: string }
+  | { id: number; kind: 'stage-finished'; durationMs: number }
+  | { id: number; kind: 'bar'; resource: string; done: number; total?: number; durationMs: number }
+  | { id: number; kind: 'warning'; message: string }
+  | { id: number; kind: 'log'; message: string }
+  | { id: number; kind: 'result'; lines: string[] };
+
+type WithoutId<Line> = Line extends unknown ? Omit<Line, 'id'> : never;
+type NewLine = WithoutId<FinishedLine>;
+
+export function initialTuiState(command: string, at: number, options: { verbose?: boolean } = {}): TuiState {
+  return { command, startedAt: at, verbose: options.verbose ?? false, running: [], bars: [], throttled: {}, warnings: 0, finished: [] };
+}
+
+export function reduceTui(state: TuiState, event: ProgressEvent, at: number): TuiState {
+  switch (event.type) {
+    case 'stage':
+      return event.status === 'started' ? startStage(state, event.stage, event.title ?? event.stage, at) : finishStage(state, event.stage, at);
+    case 'progress':
+      return advanceBar(state, event, at);
+    case 'throttled':
+      return { ...state, throttled: { ...state.throttled, [event.operation]: { stage: event.stage, lastAt: at, retryInMs: event.retryInMs } } };
+    case 'warning':
+      return appendFinished({ ...state, warnings: state.warnings + 1 }, [{ kind: 'warning', message: event.message }]);
+    case 'log':
+      return event.level === 'info' || state.verbose ? appendFinished(state, [{ kind: 'log', message: event.message }]) : state;
+    case 'result':
+      return appendFinished(
+        { ...state, ...(event.path === undefined ? {} : { resultPath: event.path }) },
+        event.lines.length > 0 ? [{ kind: 'result', lines: event.lines }] : [],
+      );
+    case 'error':
+      // The top-level handler prints it once the view is gone; the summary that follows closes the view.
+      return state;
+    case 'summary':
+      return { ...state, summary: { durationMs: event.durationMs, exitCode: event.exitCode } };
+    default:
+      return assertNever(event);
+  }
+}
+
+function startStage(state: TuiState, stage: Stage, title: string, at: number): TuiState {
+  return appendFinished({ ...state, running: [...state.running.filter((run) => run.stage !== stage), { stage, title, startedAt: at }] }, [
+    { kind: 'stage-started', title },
+  ]);
+}
+
+/** Bars still open when their stage ends (counts without a total) are final as they stand. */
+function finishStage(state: TuiState, stage: Stage, at: number): TuiState {
+  const run = state.running.find((candidate) => candidate.stage === stage);
+  const closing = state.bars.filter((bar) => bar.stage === stage);
+  const throttled = Object.fromEntries(Object.entries(state.throttled).filter(([, mark]) => mark.stage !== stage));
+  return appendFinished(
+    {
+      ...state,
+      running: state.running.filter((candidate) => candidate.stage !== stage),
+      bars: state.bars.filter((bar) => bar.stage !== stage),
+      throttled,
+    },
+    [
+      ...closing.map((bar) => finishedBar(bar, at)),
+      ...(run ? [{ kind: 'stage-finished' as const, durationMs: at - run.startedAt }] : []),
+    ],
+  );
+}
+
+function advanceBar(state: TuiState, event: Extract<ProgressEvent, { type: 'progress' }>, at: number): TuiState {
+  const key = `${event.stage}/${event.resource}`;
+  const existing = state.bars.find((bar) => bar.key === key);
+  const bar: Bar = {
+    key,
+    stage: event.stage,
+    resource: event.resource,
+    done: event.done,
+    ...(event.total === undefined ? {} : { total: event.total }),
+    ...(event.ratePerSecond === undefined ? {} : { ratePerSecond: event.ratePerSecond }),
+    startedAt: existing?.startedAt ?? at,
+  };
+  if (bar.total !== undefined && bar.done >= bar.total) {
+    return appendFinished({ ...state, bars: state.bars.filter((other) => other.key !== key) }, [finishedBar(bar, at)]);
+  }
+  return { ...state, bars: existing ? state.bars.map((other) => (other.key === key ? bar : other)) : [...state.bars, bar] };
+}
+
+function finishedBar(bar: Bar, at: number): NewLine {
+  return { kind: 'bar', resource: bar.resource, done: bar.done, ...(bar.total === undefined ? {} : { total: bar.total }), durationMs: at - bar.startedAt };
+}
+
+function appendFinished(state: TuiState, lines: NewLine[]): TuiState {
+  if (lines.length === 0) return state;
+  const firstId = state.finished.length;
+  return { ...state, finished: [...state.finished, ...lines.map((line, index) => ({ ...line, id: firstId + index }) as FinishedLine)] };
+}
+
+/** A `throttled` event counts as current for this long; the producers repeat them at most once a second. */
+export const THROTTLE_CURRENT_MS = 5_000;
+
+/** The operations the cloud is throttling right now: they bound the run. Sorted, so the line does not jump about. */
+export function currentlyThrottled(state: TuiState, now: number): string[] {
+  return Object.entries(state.throttled)
+    .filter(([, mark]) => now - mark.lastAt <= THROTTLE_CURRENT_MS)
+    .map(([operation]) => operation)
+    .sort();
+}
+
+export function etaMs(bar: Bar): number | undefined {
+  if (bar.total === undefined || !bar.ratePerSecond) return undefined;
+  return (Math.max(0, bar.total - bar.done) / bar.ratePerSecond) * 1000;
+}
+
+/**
+ * Items per second across the live bars, and the bar that will finish last. Readers run
+ * side by side, so the whole stage takes as long as its slowest bar.
+ */
+export function throughput(state: TuiState): { ratePerSecond: number; etaMs?: number; boundBy?: string } {
+  let ratePerSecond = 0;
+  let slowest: { etaMs: number; resource: string } | undefined;
+  for (const bar of state.bars) {
+    ratePerSecond += bar.ratePerSecond ?? 0;
+    const eta = etaMs(bar);
+    if (eta !== undefined && (slowest === undefined || eta > slowest.etaMs)) slowest = { etaMs: eta, resource: bar.resource };
+  }
+  return { ratePerSecond, ...(slowest ? { etaMs: slowest.etaMs, boundBy: slowest.resource } : {}) };
+}
