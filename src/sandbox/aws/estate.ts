@@ -95,17 +95,89 @@ export interface EstateTopicRule {
   errorAction?: Record<string, unknown>;
 }
 
+export type JobStatus = 'IN_PROGRESS' | 'CANCELED' | 'COMPLETED' | 'DELETION_IN_PROGRESS' | 'SCHEDULED';
+export type JobExecutionStatus = 'QUEUED' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'REJECTED' | 'REMOVED' | 'CANCELED';
+export type JobFailureType = 'FAILED' | 'REJECTED' | 'TIMED_OUT' | 'ALL';
+
+/** CreateJob's `jobExecutionsRolloutConfig`, as the API carries it. */
+export interface JobRolloutConfig {
+  maximumPerMinute?: number;
+  exponentialRate?: {
+    baseRatePerMinute: number;
+    incrementFactor: number;
+    rateIncreaseCriteria: { numberOfNotifiedThings?: number; numberOfSucceededThings?: number };
+  };
+}
+
+export interface JobAbortCriteria {
+  failureType: JobFailureType;
+  action: 'CANCEL';
+  thresholdPercentage: number;
+  minNumberOfExecutedThings: number;
+}
+
+export interface JobRetryCriteria {
+  failureType: Exclude<JobFailureType, 'REJECTED'>;
+  numberOfRetries: number;
+}
+
+/**
+ * Where a job's rollout stands: things not yet released to their devices, in release
+ * order, and the pacing counters the rollout config is applied with.
+ */
+export interface JobRolloutState {
+  pendingThings: string[];
+  ratePerMinute: number;
+  /** Start of the current one-minute release window, epoch seconds. */
+  windowStartedAt: number;
+  releasedInWindow: number;
+  /** Counted since the exponential rate last rose. */
+  notifiedSinceIncrease: number;
+  succeededSinceIncrease: number;
+}
+
+export interface EstateJobExecution {
+  jobId: string;
+  thingName: string;
+  status: JobExecutionStatus;
+  statusDetails: Record<string, string>;
+  queuedAt: number;
+  startedAt?: number;
+  lastUpdatedAt: number;
+  versionNumber: number;
+  executionNumber: number;
+  retryAttempt: number;
+  forceCanceled?: boolean;
+  /** The job's in-progress timeout, set when the execution starts. */
+  inProgressTimesOutAt?: number;
+  /** The device's step timer, which each update may reset; whichever of the two ends first times the execution out. */
+  stepTimesOutAt?: number;
+}
+
 export interface EstateJob {
   jobId: string;
   jobArn: string;
-  status: 'IN_PROGRESS' | 'CANCELED' | 'COMPLETED' | 'DELETION_IN_PROGRESS' | 'SCHEDULED';
+  status: JobStatus;
   targetSelection: 'SNAPSHOT' | 'CONTINUOUS';
   targets: string[];
   description?: string;
+  /** The job document as the JSON string CreateJob received (or read from documentSource). */
   document: string;
+  documentSource?: string;
+  presignedUrlConfig?: { roleArn?: string; expiresInSec?: number };
+  jobExecutionsRolloutConfig?: JobRolloutConfig;
+  abortConfig?: { criteriaList: JobAbortCriteria[] };
+  timeoutConfig?: { inProgressTimeoutInMinutes?: number };
+  jobExecutionsRetryConfig?: { criteriaList: JobRetryCriteria[] };
+  forceCanceled?: boolean;
+  reasonCode?: string;
+  comment?: string;
   createdAt: number;
   lastUpdatedAt: number;
   completedAt?: number;
+  rollout: JobRolloutState;
+  /** thingName → the thing's latest execution of this job (a retry replaces the failed attempt). */
+  executions: Record<string, EstateJobExecution>;
 }
 
 export interface EstateShadow {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { EmitProgress } from '../../progress/events.js';
 import { certificateIdOf, issueCertificate, validityOf, type CertificateAuthority } from '../pki.js';
 import { pick, seededRandom } from '../seeded-random.js';
+import { initialRolloutState } from './jobs/job-engine.js';
 import { arn, CLASSIC_SHADOW, emptyEstate, nowEpochSeconds, type AwsEstate, type EstateShadow } from './estate.js';
 
 export const SANDBOX_ACCOUNT_ID = '123456789012';
@@ -117,6 +118,9 @@ export async function seedAwsEstate(options: SeedOptions): Promise<AwsEstate> {
     createdAt: now - 30 * 86400,
     lastUpdatedAt: now - 29 * 86400,
     completedAt: now - 29 * 86400,
+    // Its executions were pruned long ago: only the job's record is kept.
+    rollout: initialRolloutState(undefined, [], now - 30 * 86400),
+    executions: {},
   };
 
   await mkdir(options.devicesDir, { recursive: true });
