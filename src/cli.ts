@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, formatUserError, isIotMigrateError } from './errors.js';
 import { InterruptedError, exitCodeOf } from './commands/run-command.js';
 import { bindEnvironmentVariables } from './commands/environment-variables.js';
+import { registerApplyCommand } from './commands/apply.js';
 import { registerDetectCommand } from './commands/detect.js';
 import { registerRewriteCommand } from './commands/rewrite.js';
 import { registerPlanCommand } from './commands/plan.js';
@@ -26,6 +27,7 @@ function buildProgram(): Command {
   registerDetectCommand(program);
   registerRewriteCommand(program);
   registerPlanCommand(program);
+  registerApplyCommand(program);
   registerValidateCommand(program);
   registerSchemaCommand(program);
   bindEnvironmentVariables(program);
