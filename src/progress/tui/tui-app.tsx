@@ -14,7 +14,8 @@ export interface TuiAppProps {
 
 /** The view plus what only a live terminal has: a ticking clock and the keys. */
 export function TuiApp({ state, now, onDetach, onInterrupt }: TuiAppProps) {
-  const { isRawModeSupported } = useStdin();
+  // ink takes this from `stdin.isTTY`, which is undefined, not false, on a pipe or /dev/null.
+  const keys = useStdin().isRawModeSupported === true;
   const time = useClock(now, state.summary === undefined);
   const [help, setHelp] = useState(false);
   const [stopping, setStopping] = useState(false);
@@ -27,10 +28,10 @@ export function TuiApp({ state, now, onDetach, onInterrupt }: TuiAppProps) {
       } else if (input === '?') setHelp((shown) => !shown);
       else if (input === 'q') onDetach();
     },
-    { isActive: isRawModeSupported },
+    { isActive: keys },
   );
 
-  return <TuiView state={state} now={time} keys={isRawModeSupported} help={help} stopping={stopping} />;
+  return <TuiView state={state} now={time} keys={keys} help={help} stopping={stopping} />;
 }
 
 /** Re-reads the clock every spinner frame while the run is live; the timer never holds the process open. */

@@ -23,7 +23,12 @@ class FakeTerminal extends EventEmitter {
 
 /** A keyboard in raw mode; `calls` says how the reporter left it. */
 class FakeKeyboard extends EventEmitter {
-  readonly isTTY = true;
+  /** Like `process.stdin.isTTY`: true on a terminal, undefined on a pipe or /dev/null. */
+  readonly isTTY: true | undefined;
+  constructor(terminal = true) {
+    super();
+    this.isTTY = terminal ? true : undefined;
+  }
   readonly calls: string[] = [];
   private pending: string | null = null;
   type(keys: string): void {
@@ -64,9 +69,9 @@ beforeAll(() => {
 const START = 1_000_000;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 30));
 
-function setUp() {
+function setUp(keyboard = new FakeKeyboard()) {
   const err = new FakeTerminal();
-  const stdin = new FakeKeyboard();
+  const stdin = keyboard;
   const out = new FakeOut();
   let clock = START;
   const interrupts: number[] = [];
@@ -129,5 +134,16 @@ describe('createTuiReporter', () => {
     await tick();
     expect(interrupts).toEqual([START + 6_000]);
     reporter.close();
+  });
+
+  it('draws without keys when stdin is not a terminal', async () => {
+    const { err, stdin, out, reporter, play } = setUp(new FakeKeyboard(false));
+    play([...detectMidway, ...detectEnd]);
+    reporter.close();
+    expect(stdin.calls).toEqual([]);
+    expect(err.plain()).not.toContain('q detach');
+    expect(err.plain()).not.toContain('ERROR');
+    expect(err.plain()).toContain('✔ detect finished in 20.2 s');
+    expect(out.text).toBe('/tmp/manifest.json\n');
   });
 });

@@ -30,13 +30,13 @@ describe('TuiView', () => {
     expect(frame).toMatch(/shadows {7}█{4}░{20} 100\/500 {2}20% {4}25\/s {2}ETA 0:16/);
     expect(frame).toMatch(/things listed ·{24} 500/);
     expect(frame).toContain('throughput 75/s · done in about 0:16 · slowest: shadows');
-    expect(frame).toContain('⏳ rate-limited, so these set the pace: DescribeThing, GetThingShadow');
+    expect(frame).toContain('⏳ throttled, setting the pace: DescribeThing, GetThingShadow');
     expect(frame).toContain('? help · q detach · ctrl-c stop');
     expect(frame).not.toContain('show or hide this help');
   });
 
   it('drops the throttled line once the cloud stops throttling', () => {
-    expect(frameOf(fold('detect', detectMidway), START + 12_000)).not.toContain('rate-limited');
+    expect(frameOf(fold('detect', detectMidway), START + 12_000)).not.toContain('throttled');
   });
 
   it('ends a detect with the finished lines, the warnings, the result once and a closing line', () => {
@@ -68,7 +68,8 @@ describe('TuiView', () => {
       [7_000, { type: 'summary', command: 'detect', durationMs: 7_000, exitCode: 130, counts: {} }],
     ]);
     const frame = frameOf(failed, START + 7_100);
-    expect(frame).toMatch(/shadows {7}█{4}░{20} 100\/500/);
+    expect(frame).toMatch(/shadows {7}█{4}░{20} 100\/500  20%\n/);
+    expect(frame).not.toContain('ETA');
     expect(frame).toContain('✖ detect interrupted after 7.0 s (exit 130)');
   });
 

@@ -14,6 +14,8 @@ export interface TuiViewProps {
 
 const BAR_CELLS = 24;
 const MIN_NAME_WIDTH = 12;
+/** Finished counts cannot see each other's names, so they line up on a width most names fit. */
+const FINISHED_NAME_WIDTH = 16;
 
 /** A pure picture of the state at `now`: finished lines above in <Static>, the small live area below. */
 export function TuiView({ state, now, keys, help, stopping }: TuiViewProps) {
@@ -50,7 +52,7 @@ function FinishedLineView({ line }: { line: FinishedLine }) {
       return (
         <Text>
           <Text color="green">  ✔ </Text>
-          {line.resource.padEnd(MIN_NAME_WIDTH)}{' '}
+          {line.resource.padEnd(FINISHED_NAME_WIDTH)}{' '}
           <Text dimColor>
             {line.total === undefined ? line.done : `${line.done}/${line.total}`} · {formatDuration(line.durationMs)}
           </Text>
@@ -94,21 +96,22 @@ function Header({ state, now }: { state: TuiState; now: number }) {
   );
 }
 
-function Bars({ bars }: { bars: Bar[] }) {
+/** `final`: the run is over, so rates and ETAs no longer mean anything. */
+function Bars({ bars, final = false }: { bars: Bar[]; final?: boolean }) {
   const nameWidth = Math.max(MIN_NAME_WIDTH, ...bars.map((bar) => bar.resource.length));
   const countWidth = Math.max(0, ...bars.map((bar) => String(bar.total ?? bar.done).length));
   return (
     <>
       {bars.map((bar) => (
-        <BarRow key={bar.key} bar={bar} nameWidth={nameWidth} countWidth={countWidth} />
+        <BarRow key={bar.key} bar={bar} nameWidth={nameWidth} countWidth={countWidth} final={final} />
       ))}
     </>
   );
 }
 
-function BarRow({ bar, nameWidth, countWidth }: { bar: Bar; nameWidth: number; countWidth: number }) {
+function BarRow({ bar, nameWidth, countWidth, final }: { bar: Bar; nameWidth: number; countWidth: number; final: boolean }) {
   const name = `  ${bar.resource.padEnd(nameWidth)} `;
-  const rate = bar.ratePerSecond === undefined ? '' : `  ${formatRate(bar.ratePerSecond).padStart(6)}`;
+  const rate = bar.ratePerSecond === undefined || final ? '' : `  ${formatRate(bar.ratePerSecond).padStart(6)}`;
   if (bar.total === undefined) {
     return (
       <Text wrap="truncate-end">
@@ -120,7 +123,7 @@ function BarRow({ bar, nameWidth, countWidth }: { bar: Bar; nameWidth: number; c
   }
   const cells = progressBar(bar.done, bar.total, BAR_CELLS);
   const filled = cells.indexOf('░') === -1 ? cells.length : cells.indexOf('░');
-  const eta = etaMs(bar);
+  const eta = final ? undefined : etaMs(bar);
   return (
     <Text wrap="truncate-end">
       {name}
@@ -156,7 +159,7 @@ function Pace({ state, now }: { state: TuiState; now: number }) {
       ) : null}
       {throttled.length > 0 ? (
         <Text wrap="truncate-end">
-          <Text color="yellow">  ⏳ rate-limited, so these set the pace: </Text>
+          <Text color="yellow">  ⏳ throttled, setting the pace: </Text>
           {throttled.join(', ')}
         </Text>
       ) : null}
@@ -179,7 +182,7 @@ function Footer({ warnings, keys, stopping }: { warnings: number; keys: boolean;
 
 function Help() {
   return (
-    <Box flexDirection="column" borderStyle="round" borderDimColor paddingX={1}>
+    <Box flexDirection="column" alignSelf="flex-start" borderStyle="round" borderDimColor paddingX={1}>
       <Text>
         <Text bold>?</Text>       show or hide this help
       </Text>
@@ -208,7 +211,7 @@ function ClosingArea({ state, summary }: { state: TuiState; summary: NonNullable
   const ending = summary.exitCode === 130 ? 'interrupted' : 'failed';
   return (
     <Box flexDirection="column" marginTop={1}>
-      <Bars bars={state.bars} />
+      <Bars bars={state.bars} final />
       <Text color="red" bold>
         ✖ {state.command} {ending} after {took} (exit {summary.exitCode})
       </Text>
