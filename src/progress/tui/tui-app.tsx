@@ -22,9 +22,12 @@ export function TuiApp({ state, now, onDetach, onInterrupt }: TuiAppProps) {
 
   useInput(
     (input, key) => {
-      if (key.ctrl && input === 'c') {
+      // Two quick presses can arrive as one chunk ("\x03\x03"), which ink passes on unparsed;
+      // each must count, or the second press (force) is lost.
+      const interrupts = key.ctrl && input === 'c' ? 1 : [...input].filter((char) => char === '\u0003').length;
+      if (interrupts > 0) {
         setStopping(true);
-        onInterrupt();
+        for (let press = 0; press < interrupts; press++) onInterrupt();
       } else if (input === '?') setHelp((shown) => !shown);
       else if (input === 'q') onDetach();
     },

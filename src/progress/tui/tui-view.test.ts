@@ -106,5 +106,8 @@ describe('TuiApp', () => {
     await sleep();
     expect(calls).toEqual(['detach', 'interrupt']);
     expect(view.lastFrame()).toContain('stopping at the next safe point');
+    view.stdin.write('\u0003\u0003');
+    await sleep();
+    expect(calls).toEqual(['detach', 'interrupt', 'interrupt', 'interrupt']);
   });
 });
