@@ -3,7 +3,7 @@ import { AwsValueIndex } from './analysis/aws-value-index.js';
 import { createFirmwareProgram } from './analysis/firmware-program.js';
 import { SdkEntityResolver, type SdkImport } from './analysis/sdk-entities.js';
 import { FreeNames } from './edits/free-names.js';
-import { ImportPlanner } from './edits/import-planner.js';
+import { ImportPlanner, type ModuleLoading } from './edits/import-planner.js';
 import { detectRepoStyle, detectSourceStyle, type RepoStyle } from './edits/source-style.js';
 import { applyTextEdits, LineIndex, type TextEdit } from './edits/text-edits.js';
 import type { FileStatus, RewriteFinding } from './report/rewrite-report.js';
@@ -94,16 +94,16 @@ function rewriteFile(
 ): FileRewrite {
   const style = detectSourceStyle(sourceFile, repoStyle);
   const language = /\.(ts|tsx|mts|cts)$/.test(path) ? 'ts' : 'js';
-  const moduleSystem = moduleSystemOf(sourceFile, path, language, packageType);
+  const loading = moduleLoadingOf(sourceFile, path, language, packageType);
   const file = new AnalysedFile({
     path,
     sourceFile,
     language,
-    moduleSystem,
+    loading,
     style,
     index,
     entities,
-    imports: new ImportPlanner(sourceFile, moduleSystem, style),
+    imports: new ImportPlanner(sourceFile, loading, style),
     names: new FreeNames(sourceFile),
   });
 
@@ -187,12 +187,14 @@ function removableSdkImports(file: AnalysedFile): Array<{ sdkImport: SdkImport; 
   return removals;
 }
 
-function moduleSystemOf(sourceFile: ts.SourceFile, path: string, language: 'ts' | 'js', packageType: 'module' | 'commonjs'): 'esm' | 'cjs' {
-  if (language === 'ts' || path.endsWith('.mjs')) return 'esm';
+/** How Node will load the file: what decides the form of its imports. */
+function moduleLoadingOf(sourceFile: ts.SourceFile, path: string, language: 'ts' | 'js', packageType: 'module' | 'commonjs'): ModuleLoading {
+  if (path.endsWith('.mts') || path.endsWith('.mjs')) return 'esm-native';
   if (path.endsWith('.cjs')) return 'cjs';
-  if (sourceFile.statements.some((statement) => ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement))) return 'esm';
+  if (language === 'ts') return path.endsWith('.cts') || packageType === 'commonjs' ? 'esm-compiled' : 'esm-native';
+  if (sourceFile.statements.some((statement) => ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement))) return 'esm-native';
   if (/\brequire\s*\(|\bmodule\.exports\b|\bexports\.\w+\s*=/.test(sourceFile.text)) return 'cjs';
-  return packageType === 'module' ? 'esm' : 'cjs';
+  return packageType === 'module' ? 'esm-native' : 'cjs';
 }
 
 function skipReason(text: string): string | undefined {

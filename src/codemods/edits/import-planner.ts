@@ -8,6 +8,22 @@ import type { TextEdit } from './text-edits.js';
 /** Modules the rewritten code imports from, in the order new imports are written. */
 export type ImportedModule = 'fs' | 'azure-iot-device' | 'azure-iot-device-mqtt';
 
+/**
+ * How Node loads the file, which decides how it can import the Azure SDK.
+ * `esm-native`: Node's ESM loader (TypeScript compiled for `"type": "module"`, .mjs,
+ * ESM .js). The Azure packages are CommonJS, and the loader finds only some of their
+ * exports by name (azure-iot-device: Client alone), so values come from the default
+ * import and types from `import type`. `esm-compiled`: import syntax that TypeScript
+ * compiles to require(), where named imports work. `cjs`: require().
+ */
+export type ModuleLoading = 'esm-native' | 'esm-compiled' | 'cjs';
+
+/** The local name of a CommonJS Azure package's default import under Node's ESM loader. */
+const DEFAULT_IMPORT_NAMES: Partial<Record<ImportedModule, string>> = {
+  'azure-iot-device': 'azureIotDevice',
+  'azure-iot-device-mqtt': 'azureIotDeviceMqtt',
+};
+
 const MODULE_ORDER: readonly ImportedModule[] = ['fs', 'azure-iot-device', 'azure-iot-device-mqtt'];
 /** ESM firmware gets the `node:` form, which every Node the Azure SDK supports understands. */
 const ESM_SPECIFIER: Record<ImportedModule, string> = { fs: 'node:fs', 'azure-iot-device': 'azure-iot-device', 'azure-iot-device-mqtt': 'azure-iot-device-mqtt' };
@@ -36,28 +52,43 @@ export class ImportPlanner {
   private readonly existing = new Map<ImportedModule, ExistingImport>();
   private readonly takenNames: Set<string>;
   private readonly needed = new Map<ImportedModule, Map<string, string>>();
+  private readonly neededTypes = new Map<ImportedModule, Map<string, string>>();
 
   constructor(
     private readonly sourceFile: ts.SourceFile,
-    private readonly moduleSystem: 'esm' | 'cjs',
+    private readonly loading: ModuleLoading,
     private readonly style: SourceStyle,
   ) {
     this.takenNames = referencedNames(sourceFile);
     for (const statement of sourceFile.statements) this.noteExisting(statement);
   }
 
+  private get usesImportSyntax(): boolean {
+    return this.loading !== 'cjs';
+  }
+
   /** The expression that refers to `exportName` of `module` once the imports are written. */
   use(module: ImportedModule, exportName: string): string {
     const existing = this.existing.get(module);
     const named = existing?.named.get(exportName);
-    if (named !== undefined) return named;
+    if (named !== undefined && !(this.loading === 'esm-native' && DEFAULT_IMPORT_NAMES[module] !== undefined)) return named;
     if (existing?.moduleName !== undefined) return `${existing.moduleName}.${exportName}`;
-    if (module === 'fs' && this.moduleSystem === 'cjs') {
+    const defaultName = DEFAULT_IMPORT_NAMES[module];
+    if (defaultName !== undefined && this.loading === 'esm-native') {
+      return `${this.neededName(this.needed, module, 'default', defaultName)}.${exportName}`;
+    }
+    if (module === 'fs' && this.loading === 'cjs') {
       // Legacy CommonJS reads files through the module object: `var fs = require('fs')`.
-      const name = this.neededName(module, '*', 'fs');
+      const name = this.neededName(this.needed, module, '*', 'fs');
       return `${name}.${exportName}`;
     }
-    return this.neededName(module, exportName, exportName);
+    return this.neededName(this.needed, module, exportName, exportName);
+  }
+
+  /** The name that refers to `exportName` of `module` as a type once the imports are written. */
+  useType(module: ImportedModule, exportName: string): string {
+    if (this.loading !== 'esm-native') return this.use(module, exportName);
+    return this.neededName(this.neededTypes, module, exportName, exportName);
   }
 
   /**
@@ -68,10 +99,12 @@ export class ImportPlanner {
     const edits: TextEdit[] = [];
     const newLines: string[] = [];
     for (const module of MODULE_ORDER) {
+      const types = this.neededTypes.get(module);
+      if (types !== undefined && types.size > 0) newLines.push(this.renderTypeImport(module, types));
       const names = this.needed.get(module);
       if (names === undefined || names.size === 0) continue;
       const existing = this.existing.get(module);
-      if (existing?.namedImports !== undefined && this.moduleSystem === 'esm') {
+      if (existing?.namedImports !== undefined && this.usesImportSyntax && !names.has('default')) {
         edits.push(this.extendNamedImports(existing.namedImports, names));
       } else {
         newLines.push(...this.renderImport(module, names));
@@ -96,11 +129,11 @@ export class ImportPlanner {
     return edits;
   }
 
-  private neededName(module: ImportedModule, exportName: string, preferred: string): string {
-    let names = this.needed.get(module);
+  private neededName(needed: Map<ImportedModule, Map<string, string>>, module: ImportedModule, exportName: string, preferred: string): string {
+    let names = needed.get(module);
     if (names === undefined) {
       names = new Map();
-      this.needed.set(module, names);
+      needed.set(module, names);
     }
     const known = names.get(exportName);
     if (known !== undefined) return known;
@@ -115,7 +148,9 @@ export class ImportPlanner {
   private renderImport(module: ImportedModule, names: Map<string, string>): string[] {
     const end = statementEnd(this.style);
     const sorted = [...names.entries()].sort(([a], [b]) => a.localeCompare(b, 'en'));
-    if (this.moduleSystem === 'esm') {
+    if (this.usesImportSyntax) {
+      const defaultName = names.get('default');
+      if (defaultName !== undefined) return [`import ${defaultName} from ${quoted(this.style, ESM_SPECIFIER[module])}${end}`];
       const specifiers = sorted.map(([exported, local]) => (exported === local ? exported : `${exported} as ${local}`));
       return [`import { ${specifiers.join(', ')} } from ${quoted(this.style, ESM_SPECIFIER[module])}${end}`];
     }
@@ -133,6 +168,13 @@ export class ImportPlanner {
       for (const [exported, local] of members) lines.push(`${keyword} ${local} = require(${specifier}).${exported}${end}`);
     }
     return lines;
+  }
+
+  private renderTypeImport(module: ImportedModule, names: Map<string, string>): string {
+    const specifiers = [...names.entries()]
+      .sort(([a], [b]) => a.localeCompare(b, 'en'))
+      .map(([exported, local]) => (exported === local ? exported : `${exported} as ${local}`));
+    return `import type { ${specifiers.join(', ')} } from ${quoted(this.style, ESM_SPECIFIER[module])}${statementEnd(this.style)}`;
   }
 
   private extendNamedImports(namedImports: ts.NamedImports, names: Map<string, string>): TextEdit {

@@ -20,9 +20,9 @@ export const clientTypeAnnotations: Transform = {
         const entity = file.entities.entityOf(node.typeName);
         const kind = entity === undefined ? undefined : kindOfTypeName(entity);
         const azureType = isClientKind(kind)
-          ? file.imports.use('azure-iot-device', 'Client')
+          ? file.imports.useType('azure-iot-device', 'Client')
           : kind === 'v2-shadow-client' || kind === 'v2-shadow-client-v2'
-            ? file.imports.use('azure-iot-device', 'Twin')
+            ? file.imports.useType('azure-iot-device', 'Twin')
             : undefined;
         if (azureType !== undefined && node.typeArguments === undefined) {
           const awsType = node.typeName.getText(file.sourceFile);

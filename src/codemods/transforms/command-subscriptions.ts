@@ -159,7 +159,7 @@ function rewriteListener(file: AnalysedFile, edits: FileEdits, listener: Message
       return;
     }
     const message = file.names.pick(memberCall.call, 'message', 'cloudMessage');
-    const typed = file.language === 'ts' ? `${message}: ${file.imports.use('azure-iot-device', 'Message')}` : message;
+    const typed = file.language === 'ts' ? `${message}: ${file.imports.useType('azure-iot-device', 'Message')}` : message;
     const adapter = file.style.arrowFunctions
       ? `(${typed}) => ${listenerText}(${messageTopicText(file, message)}, ${message}.getBytes())`
       : `function (${typed}) {\n${file.style.indentUnit}${listenerText}(${messageTopicText(file, message)}, ${message}.getBytes())${statementEnd(file.style)}\n}`;
@@ -203,7 +203,7 @@ function rewriteAsC2d(
     prologue.push(`if (${messageTopicText(file, message)} !== ${topic.getText(file.sourceFile)}) return${end}`);
   }
   const unmapped = bindMessageParameters(file, kind, handler, message, keyword, prologue, substitutions);
-  const typed = file.language === 'ts' ? `${message}: ${file.imports.use('azure-iot-device', 'Message')}` : message;
+  const typed = file.language === 'ts' ? `${message}: ${file.imports.useType('azure-iot-device', 'Message')}` : message;
   applyHandlerRewrite(file, edits, handler, { params: [typed], prologue, substitutions, deletions: [] });
 
   const display = topicClass?.display;

@@ -36,7 +36,11 @@ export const endpointConfig: Transform = {
       const renamed = isStringPart(node) && !isEnvironmentKey(node) ? renameVariablesIn(node.getText(file.sourceFile)) : undefined;
       if (renamed !== undefined) {
         edits.replace(node, renamed.text);
-        edits.rewritten(node, 'endpoint-config', `The variable's name ${renamed.names.join(', ')} → ${IOTHUB_HOSTNAME_VARIABLE} here too, as the code now reads it.`);
+        edits.rewritten(
+          node,
+          'endpoint-config',
+          `Environment variable ${renamed.names.join(', ')} → ${IOTHUB_HOSTNAME_VARIABLE}: the IoT Hub host name is read where the AWS endpoint was; set it to <hub>.azure-devices.net.`,
+        );
         return;
       }
       if (ts.isStringLiteralLike(node) && ATS_ENDPOINT.test(node.text)) {

@@ -3,7 +3,7 @@ import type { AwsValueIndex } from '../analysis/aws-value-index.js';
 import type { AwsValueKind } from '../analysis/aws-value-kinds.js';
 import type { SdkEntityResolver, SdkImport } from '../analysis/sdk-entities.js';
 import type { FreeNames } from '../edits/free-names.js';
-import type { ImportPlanner } from '../edits/import-planner.js';
+import type { ImportPlanner, ModuleLoading } from '../edits/import-planner.js';
 import type { SourceStyle } from '../edits/source-style.js';
 import {
   commentOutStatement,
@@ -64,7 +64,7 @@ export interface AnalysedFileParts {
   path: string;
   sourceFile: ts.SourceFile;
   language: 'ts' | 'js';
-  moduleSystem: 'esm' | 'cjs';
+  loading: ModuleLoading;
   style: SourceStyle;
   index: AwsValueIndex;
   entities: SdkEntityResolver;
@@ -80,7 +80,7 @@ export class AnalysedFile {
   readonly path: string;
   readonly sourceFile: ts.SourceFile;
   readonly language: 'ts' | 'js';
-  readonly moduleSystem: 'esm' | 'cjs';
+  readonly loading: ModuleLoading;
   readonly style: SourceStyle;
   readonly index: AwsValueIndex;
   readonly entities: SdkEntityResolver;
@@ -94,7 +94,7 @@ export class AnalysedFile {
     this.path = parts.path;
     this.sourceFile = parts.sourceFile;
     this.language = parts.language;
-    this.moduleSystem = parts.moduleSystem;
+    this.loading = parts.loading;
     this.style = parts.style;
     this.index = parts.index;
     this.entities = parts.entities;
