@@ -22,7 +22,8 @@ export async function createReporter(options: GlobalOptions, command: string): P
     const { createNdjsonReporter } = await import('../progress/ndjson-reporter.js');
     return createNdjsonReporter();
   }
-  if (options.tui && process.stderr.isTTY) {
+  // A terminal of no size (a pty nobody sized, as under `script` or some CI runners) cannot hold a live view.
+  if (options.tui && process.stderr.isTTY && process.stderr.columns > 0) {
     const { createTuiReporter } = await import('../progress/tui/tui-reporter.js');
     return createTuiReporter({ command, verbose: options.verbose });
   }
