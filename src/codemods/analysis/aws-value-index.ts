@@ -41,10 +41,6 @@ export class AwsValueIndex {
     this.resolver = new DeclarationResolver(checker);
   }
 
-  get declarations(): DeclarationResolver {
-    return this.resolver;
-  }
-
   addFile(sourceFile: ts.SourceFile): void {
     const visit = (node: ts.Node): void => {
       this.collect(node);
@@ -73,11 +69,6 @@ export class AwsValueIndex {
     this.solved = true;
   }
 
-  /** mqtt.js connections that do not look like AWS IoT and are therefore left alone. */
-  get mqttjsConnectsLeftAlone(): readonly ts.CallExpression[] {
-    return this.nonAwsMqttjsConnects;
-  }
-
   kindOf(expression: ts.Expression): AwsValueKind | undefined {
     if (!this.solved) throw new Error('AwsValueIndex.kindOf() called before solve()');
     const cached = this.solvedKinds.get(expression);
@@ -85,16 +76,6 @@ export class AwsValueIndex {
     const kind = this.evaluate(expression);
     this.solvedKinds.set(expression, kind ?? null);
     return kind;
-  }
-
-  /** The kind a declaration (variable, parameter, property) holds. */
-  kindOfDeclaration(declaration: ts.Node): AwsValueKind | undefined {
-    return this.valueKinds.get(declaration);
-  }
-
-  /** The kind a function returns (awaited, for async functions). */
-  kindReturnedFrom(fn: ts.Node): AwsValueKind | undefined {
-    return this.returnKinds.get(fn);
   }
 
   /** The declaration a name refers to, across files. */

@@ -86,12 +86,6 @@ export class SdkEntityResolver {
     return undefined;
   }
 
-  /** True when the identifier is a reference to (or the declaration of) an SDK binding. */
-  isSdkBindingReference(identifier: ts.Identifier): boolean {
-    const symbol = this.checker.getSymbolAtLocation(identifier);
-    return symbol !== undefined && this.bindings.has(symbol);
-  }
-
   symbolOf(identifier: ts.Identifier): ts.Symbol | undefined {
     return this.checker.getSymbolAtLocation(identifier);
   }
@@ -194,8 +188,4 @@ function requiredSpecifier(call: ts.CallExpression): string | undefined {
   if (!isRequire && call.expression.kind !== ts.SyntaxKind.ImportKeyword) return undefined;
   const [first] = call.arguments;
   return first !== undefined && ts.isStringLiteralLike(first) ? first.text : undefined;
-}
-
-export function entityKey(entity: SdkEntity): string {
-  return `${entity.sdk}:${entity.path.join('.')}`;
 }

@@ -7,7 +7,7 @@ const MAX_COLUMN = 100;
 /**
  * `// TODO(iotmigrate): <note>` wrapped at word boundaries; continuation lines start
  * with `//   ` so the comment reads as one item. Joining the lines' text with spaces
- * gives the note back, which is how tests match comments to report findings.
+ * gives the note back: a tool (or a test) can match comments to report findings.
  */
 export function renderTodoComment(note: string, indentWidth: number): string[] {
   const width = Math.max(40, MAX_COLUMN - indentWidth);
@@ -22,10 +22,4 @@ export function renderTodoComment(note: string, indentWidth: number): string[] {
   }
   lines.push(current);
   return lines;
-}
-
-/** The note a rendered TODO comment carries: the inverse of renderTodoComment. */
-export function noteOfTodoComment(lines: readonly string[]): string {
-  const text = lines.map((line) => line.trim().replace(/^\/\/\s?/, '').trim()).join(' ');
-  return text.slice(text.indexOf(TODO_MARKER) + TODO_MARKER.length).trim();
 }

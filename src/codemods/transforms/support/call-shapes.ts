@@ -55,16 +55,3 @@ export function declarationHolding(node: ts.Expression): ts.VariableDeclaration 
   const parent = current.parent;
   return ts.isVariableDeclaration(parent) && parent.initializer === current && ts.isIdentifier(parent.name) ? parent : undefined;
 }
-
-/** Every identifier in `root` that refers to the given declaration. */
-export function referencesTo(root: ts.Node, declaration: ts.Declaration, declarationOf: (name: ts.Identifier) => ts.Node | undefined): ts.Identifier[] {
-  const found: ts.Identifier[] = [];
-  const name = ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) ? declaration.name : undefined;
-  const text = name !== undefined && ts.isIdentifier(name) ? name.text : undefined;
-  const visit = (node: ts.Node): void => {
-    if (ts.isIdentifier(node) && node.text === text && node !== name && declarationOf(node) === declaration) found.push(node);
-    ts.forEachChild(node, visit);
-  };
-  visit(root);
-  return found;
-}
