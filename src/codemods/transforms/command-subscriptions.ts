@@ -257,7 +257,8 @@ function rewriteAsMethod(
       prologue.push(`${keyword} ${topicName} = ${topic.getText(file.sourceFile)}${end}`);
     }
     const payloadName = parameterName(handler, 1);
-    if (payloadName !== undefined && parameterReferences(file, handler, 1).length > 0) {
+    const payloadReads = parameterReferences(file, handler, 1).filter((reference) => reference !== reply.echoes);
+    if (payloadName !== undefined && payloadReads.length > 0) {
       prologue.push(`${keyword} ${payloadName} = Buffer.from(JSON.stringify(${request}.payload))${end}`);
       notes.push(`The request body arrives parsed as ${request}.payload; ${payloadName} re-serialises it so the handler's own parsing still works.`);
     }
@@ -265,7 +266,9 @@ function rewriteAsMethod(
     collectMqtt5Substitutions(file, handler, `${topic.getText(file.sourceFile)}`, `Buffer.from(JSON.stringify(${request}.payload))`, substitutions, guard);
   }
   const replyCall = reply.memberCall.call;
-  const replyArgs = reply.useCallback ? `200, ${reply.payload}, ${ignoreOutcomeText(file.style)}` : `200, ${reply.payload}`;
+  // Echoing the request back: the request body, parsed, is the answer as it came.
+  const answer = reply.echoes === undefined ? reply.payload : `${request}.payload`;
+  const replyArgs = reply.callback !== undefined ? `200, ${answer}, ${reply.callback}` : `200, ${answer}`;
   substitutions.push({ node: replyCall, text: `${response}.send(${replyArgs})` });
   applyHandlerRewrite(file, edits, handler, { params: [request, response], prologue, substitutions, deletions: guard === undefined ? [] : [guard] });
   edits.rewritten(
@@ -337,7 +340,10 @@ interface Reply {
   memberCall: AwsMemberCall;
   payload: string;
   topicDisplay: string;
-  useCallback: boolean;
+  /** The publish's own callback, or one that ignores the outcome where the publish was fire-and-forget. */
+  callback: string | undefined;
+  /** Set when the answer is the request's own payload parameter, sent back as it came. */
+  echoes?: ts.Identifier;
 }
 
 /** The one publish a handler answers with, to a topic of the firmware's own. */
@@ -367,12 +373,11 @@ function replyOf(file: AnalysedFile, handler: InlineHandler): Reply | undefined 
       ? payload.arguments[0]!.getText(file.sourceFile)
       : payload?.getText(file.sourceFile);
   const isCallbackSdk = receiverKind === 'v1-device' || receiverKind === 'v1-thing-shadow' || (receiverKind === 'mqttjs-client' && method === 'publish');
-  return {
-    memberCall,
-    payload: payloadText ?? 'undefined',
-    topicDisplay: topicClass.display,
-    useCallback: isCallbackSdk && useOfCall(call) === 'statement',
-  };
+  const ownCallback = isCallbackSdk ? call.arguments.slice(2).find((argument) => inlineFunction(argument) !== undefined) : undefined;
+  const callback =
+    ownCallback?.getText(file.sourceFile) ?? (isCallbackSdk && useOfCall(call) === 'statement' ? ignoreOutcomeText(file.style) : undefined);
+  const echoes = payload !== undefined && ts.isIdentifier(payload) && file.index.declarationOf(payload) === handler.parameters[1] ? payload : undefined;
+  return { memberCall, payload: payloadText ?? 'undefined', topicDisplay: topicClass.display, callback, ...(echoes === undefined ? {} : { echoes }) };
 }
 
 /**
