@@ -51,6 +51,13 @@ describe('TuiView', () => {
     expect(frame).not.toContain('q detach');
   });
 
+  it('wraps a long warning under its own text, within the terminal', () => {
+    const message = 'certificate dabc0e03cad5… is REVOKED but attached to air-quality-sensor-00497: that device cannot connect with it today';
+    const frame = frameOf(reduceTui(initialTuiState('detect', START), { type: 'warning', code: 'certificate-not-active', message }, START), START);
+    expect(frame).toContain('  ! certificate dabc0e03cad5… is REVOKED but attached to air-quality-sensor-00497: that device\n    cannot connect with it today');
+    expect(Math.max(...frame.split('\n').map((line) => line.length))).toBeLessThanOrEqual(100);
+  });
+
   it('draws a plan run, which has a stage and logs but no bars', () => {
     const live = frameOf(fold('plan', planRun.slice(0, 2)), START + 900);
     expect(live).toContain('rewriting the firmware in fixtures/firmware-repos/thermostat');

@@ -1,4 +1,4 @@
-import { Box, Static, Text } from 'ink';
+import { Box, Static, Text, useStdout } from 'ink';
 import { formatClock, formatDuration, formatRate, percent, progressBar, spinnerAt } from './format.js';
 import { currentlyThrottled, etaMs, throughput, type Bar, type FinishedLine, type TuiState } from './tui-state.js';
 
@@ -59,15 +59,7 @@ function FinishedLineView({ line }: { line: FinishedLine }) {
         </Text>
       );
     case 'warning':
-      // A hanging indent: a long finding wraps under its own text, not under the margin.
-      return (
-        <Box paddingLeft={2}>
-          <Box width={2} flexShrink={0}>
-            <Text color="yellow">!</Text>
-          </Box>
-          <Text color="yellow">{line.message}</Text>
-        </Box>
-      );
+      return <Warning message={line.message} />;
     case 'log':
       return <Text dimColor>  {line.message.trimStart()}</Text>;
     case 'result':
@@ -79,6 +71,22 @@ function FinishedLineView({ line }: { line: FinishedLine }) {
         </Box>
       );
   }
+}
+
+/**
+ * A hanging indent: a long finding wraps under its own text, not under the margin. <Static>
+ * lays its items out unconstrained, so the row is given the terminal's width itself.
+ */
+function Warning({ message }: { message: string }) {
+  const { stdout } = useStdout();
+  return (
+    <Box paddingLeft={2} width={stdout.columns || undefined}>
+      <Box width={2} flexShrink={0}>
+        <Text color="yellow">!</Text>
+      </Box>
+      <Text color="yellow">{message}</Text>
+    </Box>
+  );
 }
 
 function Header({ state, now }: { state: TuiState; now: number }) {
