@@ -50,7 +50,7 @@ describe('iotmigrate rewrite', () => {
     expect(result.stderr).toContain('TODO(iotmigrate) left to decide');
     const report = JSON.parse(await readFile(join(out, 'rewrite-report.json'), 'utf8')) as RewriteReport;
     expect(report.summary.files).toEqual({ rewritten: 7, unchanged: 1, skipped: 0, error: 0 });
-    expect(await readFile(join(out, 'src/connection.ts'), 'utf8')).toContain('Client.fromAuthenticationProvider(config, Mqtt)');
+    expect(await readFile(join(out, 'src/connection.ts'), 'utf8')).toContain('azureIotDevice.Client.fromAuthenticationProvider(config, azureIotDeviceMqtt.Mqtt)');
     expect(await readFile(join(out, 'tsconfig.json'), 'utf8')).toBe(await readFile(join(THERMOSTAT, 'tsconfig.json'), 'utf8'));
 
     const again = await runCli(['rewrite', THERMOSTAT, '--out', out]);
