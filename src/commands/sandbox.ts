@@ -18,13 +18,14 @@ interface UpFlags {
   region: string;
   apiPort: string;
   mqttPort: string;
+  s3Port: string;
   anomalies: boolean;
 }
 
 export function registerSandboxCommand(program: Command): void {
   const sandbox = program
     .command('sandbox')
-    .description('a local AWS IoT Core (control plane, MQTT broker, shadows) seeded with a fleet, and a local Azure IoT Hub');
+    .description('a local AWS IoT Core (control plane, MQTT broker, shadows, jobs) and S3, seeded with a fleet, and a local Azure IoT Hub');
 
   sandbox
     .command('up')
@@ -39,6 +40,7 @@ export function registerSandboxCommand(program: Command): void {
     .option('--region <region>', 'region of the emulated account', 'us-east-1')
     .option('--api-port <port>', 'port of the control-plane and shadow REST API', '4566')
     .option('--mqtt-port <port>', 'port of the MQTT broker (mutual TLS)', '8883')
+    .option('--s3-port <port>', 'port of S3 (firmware bundles, path-style)', '4567')
     .option('--no-anomalies', 'seed a tidy fleet: no thing without certificate, no shared or revoked certificate')
     .action(async (flags: UpFlags, command: Command) => {
       const options = parseUpFlags(flags);
@@ -120,6 +122,7 @@ function parseUpFlags(flags: UpFlags) {
   const apiRate = flags.apiRate === undefined ? undefined : wholeNumber('--api-rate', flags.apiRate, 1, 1_000_000);
   const api = wholeNumber('--api-port', flags.apiPort, 0, 65535);
   const mqtt = wholeNumber('--mqtt-port', flags.mqttPort, 0, 65535);
+  const s3 = wholeNumber('--s3-port', flags.s3Port, 0, 65535);
   const host = loopbackAddress('--host', flags.host);
   const hubHost = loopbackAddress('--hub-host', flags.hubHost);
   if (hubHost === host) {
@@ -135,7 +138,7 @@ function parseUpFlags(flags: UpFlags) {
     host,
     hubHost,
     region: flags.region,
-    ports: { api, mqtt },
+    ports: { api, mqtt, s3 },
     anomalies: flags.anomalies,
   };
 }
@@ -174,6 +177,7 @@ function describeRunning(record: { pid: number; endpoints: SandboxEndpoints; thi
     `sandbox running (pid ${record.pid}) with ${record.things} things`,
     `  AWS IoT API (control plane + shadows)  ${endpoints.iotApi}`,
     `  MQTT broker (mutual TLS, MQTT 3.1.1)    mqtts://${endpoints.iotDataHost}:${endpoints.mqttPort}`,
+    `  S3 (firmware bundles, path-style)       ${endpoints.s3Api}`,
     `  Azure IoT Hub service API (HTTPS)       https://${endpoints.iotHubHostName}${endpoints.iotHubHttpsPort === 443 ? '' : `:${endpoints.iotHubHttpsPort}`}`,
     `  Azure IoT Hub devices (MQTT over TLS)   mqtts://${endpoints.iotHubHostName}:${endpoints.iotHubMqttPort}`,
     `Point the AWS and Azure SDKs at it: eval "$(iotmigrate sandbox env)"`,

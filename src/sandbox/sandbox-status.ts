@@ -15,6 +15,7 @@ export async function describeSandboxStatus(stateDir: string): Promise<SandboxSt
   const answering = {
     api: await answers(api.hostname, Number(api.port)),
     mqtt: await answers(endpoints.iotDataHost, endpoints.mqttPort),
+    s3: await answers(new URL(endpoints.s3Api).hostname, Number(new URL(endpoints.s3Api).port)),
     hubHttps: await answers(endpoints.iotHubHostName, endpoints.iotHubHttpsPort),
     hubMqtt: await answers(endpoints.iotHubHostName, endpoints.iotHubMqttPort),
   };
@@ -25,6 +26,7 @@ export async function describeSandboxStatus(stateDir: string): Promise<SandboxSt
       `running (pid ${record.pid}) since ${record.startedAt}, ${record.things} things, state dir ${stateDir}`,
       `  AWS IoT API  ${endpoints.iotApi}  ${mark(answering.api)}`,
       `  MQTT broker  mqtts://${endpoints.iotDataHost}:${endpoints.mqttPort}  ${mark(answering.mqtt)}`,
+      `  S3           ${endpoints.s3Api}  ${mark(answering.s3)}`,
       `  Azure IoT Hub ${record.hubName}  https://${endpoints.iotHubHostName}:${endpoints.iotHubHttpsPort}  ${mark(answering.hubHttps)}`,
       `                devices  mqtts://${endpoints.iotHubHostName}:${endpoints.iotHubMqttPort}  ${mark(answering.hubMqtt)}`,
       'Limits: MQTT 3.1.1 only (MQTT 5 clients such as the v2 SDK Mqtt5Client are refused);',

@@ -8,6 +8,9 @@ import { EstateStore } from './aws/estate-store.js';
 import { seedAwsEstate } from './aws/seed-estate.js';
 import { startControlPlane } from './aws/control-plane/start-control-plane.js';
 import { startAwsBroker } from './aws/broker/start-aws-broker.js';
+import { JobRunner } from './aws/jobs/job-runner.js';
+import { ObjectStore } from './aws/s3/object-store.js';
+import { startS3Server, type S3Server } from './aws/s3/start-s3-server.js';
 import { DEFAULT_HUB_PORTS, startIotHub, type IotHub } from './azure/start-iot-hub.js';
 
 export const DEFAULT_SANDBOX_HOST = '127.0.0.1';
@@ -16,7 +19,7 @@ export const DEFAULT_HUB_HOST = '127.0.0.2';
 export const SANDBOX_HUB_NAME = 'iotmigrate-sandbox';
 /** The name under which the hub holds the estate's customer CA. */
 const REGISTERED_CA_NAME = 'example-corp-device-ca';
-export const DEFAULT_PORTS = { api: 4566, mqtt: 8883 } as const;
+export const DEFAULT_PORTS = { api: 4566, mqtt: 8883, s3: 4567 } as const;
 export const SANDBOX_RUNTIME_FILE = 'sandbox.json';
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'AKIASANDBOX000000000', secretAccessKey: 'sandbox-secret-access-key' } as const;
 
@@ -33,7 +36,7 @@ export interface SandboxOptions {
   apiRate?: number;
   region?: string;
   /** The hub's ports default to 443 and 8883; azure-iothub reaches no other HTTPS port. */
-  ports?: { api?: number; mqtt?: number; hubHttps?: number; hubMqtt?: number };
+  ports?: { api?: number; mqtt?: number; s3?: number; hubHttps?: number; hubMqtt?: number };
   /** Seed the oddities of a real fleet (thing without certificate, shared and revoked certificates). */
   anomalies?: boolean;
   onEvent?: EmitProgress;
@@ -45,6 +48,8 @@ export interface SandboxEndpoints {
   /** The ATS data endpoint host devices connect to over MQTT. */
   iotDataHost: string;
   mqttPort: number;
+  /** S3 (path-style) for firmware bundles, as `@aws-sdk/client-s3` reaches it. */
+  s3Api: string;
   /** The Azure IoT Hub's host name: its service API is on iotHubHttpsPort, its device MQTT on iotHubMqttPort. */
   iotHubHostName: string;
   iotHubHttpsPort: number;
@@ -59,6 +64,9 @@ export interface Sandbox {
   /** The environment that points the AWS SDKs (and iotmigrate) at this sandbox. */
   env: Record<string, string>;
   store: EstateStore;
+  /** The AWS IoT Jobs service behind the control plane and the broker. */
+  jobs: JobRunner;
+  s3: S3Server;
   hub: IotHub;
   cas: SandboxCas;
   /** The estate was freshly seeded (false when an existing state dir was reopened). */
@@ -101,15 +109,37 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const apiPort = options.ports?.api ?? DEFAULT_PORTS.api;
   const mqttPort = options.ports?.mqtt ?? DEFAULT_PORTS.mqtt;
 
-  const broker = await startAwsBroker({ store, host, port: mqttPort, serverCertificate: serverCert });
+  const s3 = await startS3Server({
+    objects: await ObjectStore.open(join(stateDir, 's3')),
+    host,
+    port: options.ports?.s3 ?? DEFAULT_PORTS.s3,
+    region,
+    credentials: SANDBOX_CREDENTIALS,
+  });
+  const jobs = new JobRunner({
+    store,
+    objects: {
+      readObject: async (bucket, key) => (s3.objects.getObject(bucket, key) ? s3.objects.readObjectFully(bucket, key) : undefined),
+      presignGetUrl: (bucket, key, expiresInSec) => s3.presignGetUrl(bucket, key, expiresInSec),
+    },
+  });
+  const closeJobsAndS3 = async () => {
+    jobs.close();
+    await s3.close();
+  };
+  const broker = await startAwsBroker({ store, host, port: mqttPort, serverCertificate: serverCert, jobs }).catch(async (error: unknown) => {
+    await closeJobsAndS3();
+    throw error;
+  });
   const controlPlane = await startControlPlane({
     store,
     host,
     port: apiPort,
     apiRate: options.apiRate,
     dataEndpointHost: host,
+    jobs,
   }).catch(async (error: unknown) => {
-    await broker.close();
+    await Promise.all([broker.close(), closeJobsAndS3()]);
     throw error;
   });
   const hub = await startIotHub({
@@ -122,7 +152,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     apiRate: options.apiRate,
     onEvent: emit,
   }).catch(async (error: unknown) => {
-    await Promise.all([controlPlane.close(), broker.close()]);
+    await Promise.all([controlPlane.close(), broker.close(), closeJobsAndS3()]);
     throw error;
   });
   // The customer CA of the seeded estate, as the plan's azurerm_iothub_certificate would
@@ -133,6 +163,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     iotApi: controlPlane.url,
     iotDataHost: host,
     mqttPort: broker.port,
+    s3Api: s3.url,
     iotHubHostName: hub.hostName,
     iotHubHttpsPort: hub.httpsPort,
     iotHubMqttPort: hub.mqttPort,
@@ -143,6 +174,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_IOT: controlPlane.url,
     AWS_ENDPOINT_URL_IOT_DATA_PLANE: controlPlane.url,
+    // client-s3 goes path-style by itself for an IP endpoint, which the sandbox always has.
+    AWS_ENDPOINT_URL_S3: s3.url,
     // The iothubowner policy, for `iotmigrate apply` and azure-iothub.
     IOTHUB_CONNECTION_STRING: hub.connectionString,
     IOTHUB_HOSTNAME: hub.hostName,
@@ -169,12 +202,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     endpoints,
     env,
     store,
+    jobs,
+    s3,
     hub,
     cas,
     seeded: existing === undefined,
     stop() {
       stopped ??= (async () => {
-        await Promise.all([controlPlane.close(), broker.close(), hub.close()]);
+        await Promise.all([controlPlane.close(), broker.close(), hub.close(), closeJobsAndS3()]);
         await store.flush();
         await rm(runtimeFile, { force: true });
       })();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DebouncedJsonFile } from '../debounced-json-file.js';
 import type { AwsEstate, EstateCertificate, EstateThing, EstateThingGroup } from './estate.js';
 import { compileFleetQuery } from './fleet-index-query.js';
+import { initialRolloutState } from './jobs/job-engine.js';
 
 const ESTATE_FILE = 'aws-estate.json';
 
@@ -32,7 +33,13 @@ export class EstateStore {
   static async load(stateDir: string): Promise<EstateStore | undefined> {
     const file = join(stateDir, ESTATE_FILE);
     try {
-      return new EstateStore(JSON.parse(await readFile(file, 'utf8')) as AwsEstate, file);
+      const estate = JSON.parse(await readFile(file, 'utf8')) as AwsEstate;
+      // A state dir from before the sandbox ran jobs holds them without rollout or executions.
+      for (const job of Object.values(estate.jobs)) {
+        job.rollout ??= initialRolloutState(undefined, [], job.createdAt);
+        job.executions ??= {};
+      }
+      return new EstateStore(estate, file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;

@@ -6,6 +6,10 @@ import { nowEpochSeconds } from '../estate.js';
 import { deviceConnectRefusal } from './device-authentication.js';
 import { handleShadowRequest } from './shadow-service.js';
 import { isShadowTopic, parseShadowRequestTopic } from './shadow-topics.js';
+import { JobRunner } from '../jobs/job-runner.js';
+import { publishJobNotifications } from './job-notifications.js';
+import { handleJobsRequest } from './jobs-service.js';
+import { isJobsTopic, mayReceiveOtherThingsJobs, parseJobsRequestTopic } from './jobs-topics.js';
 
 export interface AwsBrokerOptions {
   store: EstateStore;
@@ -13,6 +17,11 @@ export interface AwsBrokerOptions {
   /** 0 picks a free port; the one bound is returned. */
   port: number;
   serverCertificate: { certificatePem: string; privateKeyPem: string };
+  /**
+   * The Jobs service, shared with the control plane that creates the jobs. Without one
+   * the broker runs its own (no S3 behind it) and closes it on close().
+   */
+  jobs?: JobRunner;
 }
 
 export interface AwsBroker {
@@ -26,11 +35,16 @@ export interface AwsBroker {
 /**
  * The AWS IoT Core data endpoint of the sandbox: an aedes MQTT 3.1.1 broker behind mutual
  * TLS that authenticates devices against the estate's certificates and serves the Device
- * Shadow MQTT API. Every other topic is plain pub/sub.
+ * Shadow and Jobs MQTT APIs. Every other topic is plain pub/sub.
  */
 export async function startAwsBroker(options: AwsBrokerOptions): Promise<AwsBroker> {
   const { store } = options;
   const clients = new Set<Client>();
+  const ownJobs = options.jobs ? undefined : new JobRunner({ store });
+  const jobs = options.jobs ?? ownJobs!;
+  // Replies go out at QoS 1 and aedes lowers that to each subscription's QoS, as AWS does.
+  const publishJson = (topic: string, payload: Record<string, unknown>) =>
+    aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: false, dup: false }, () => {});
 
   const aedes: Aedes = await Aedes.createBroker({
     authenticate(client, _username, _password, done) {
@@ -41,6 +55,15 @@ export async function startAwsBroker(options: AwsBrokerOptions): Promise<AwsBrok
     },
     authorizePublish(client, packet, callback) {
       if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
+      if (client && isJobsTopic(packet.topic)) {
+        const request = parseJobsRequestTopic(packet.topic);
+        // As for shadows: a device may only make its own thing's requests; replies and notifications are the service's.
+        if (!request || request.thingName !== client.id) return callback(new Error(`not authorized to publish to ${packet.topic}`));
+        packet.retain = false;
+        const reply = handleJobsRequest(jobs, request, packet.payload);
+        publishJson(reply.topic, reply.payload);
+        return callback(null);
+      }
       if (!client || !isShadowTopic(packet.topic)) return callback(null);
       const request = parseShadowRequestTopic(packet.topic);
       // AWS disconnects a client that publishes outside its policy: a device may only use
@@ -49,18 +72,19 @@ export async function startAwsBroker(options: AwsBrokerOptions): Promise<AwsBrok
       // The shadow service consumes requests; one must never come back as a retained message.
       packet.retain = false;
       // Replies go out at QoS 1 and aedes lowers that to each subscription's QoS, as AWS does.
-      for (const reply of handleShadowRequest(store, request, packet.payload, nowEpochSeconds())) {
-        aedes.publish(
-          { cmd: 'publish', topic: reply.topic, payload: Buffer.from(JSON.stringify(reply.payload)), qos: 1, retain: false, dup: false },
-          () => {},
-        );
-      }
+      for (const reply of handleShadowRequest(store, request, packet.payload, nowEpochSeconds())) publishJson(reply.topic, reply.payload);
       callback(null);
     },
-    // Shadow requests still run through aedes so QoS 1 ones are acknowledged; this keeps
-    // them from reaching subscribers as if they were ordinary messages.
-    authorizeForward: (_client, packet) => (parseShadowRequestTopic(packet.topic) ? null : packet),
+    // Job documents carry presigned URLs: a device may not listen in on another thing's jobs.
+    authorizeSubscribe(client, subscription, callback) {
+      if (client && mayReceiveOtherThingsJobs(subscription.topic, client.id)) return callback(null, null);
+      callback(null, subscription);
+    },
+    // Shadow and Jobs requests still run through aedes so QoS 1 ones are acknowledged; this
+    // keeps them from reaching subscribers as if they were ordinary messages.
+    authorizeForward: (_client, packet) => (parseShadowRequestTopic(packet.topic) || parseJobsRequestTopic(packet.topic) ? null : packet),
   });
+  publishJobNotifications(jobs, publishJson);
   aedes.on('client', (client) => clients.add(client));
   aedes.on('clientDisconnect', (client) => clients.delete(client));
 
@@ -77,6 +101,9 @@ export async function startAwsBroker(options: AwsBrokerOptions): Promise<AwsBrok
   return {
     port: listener.port,
     connectedClients: () => [...clients].map((client) => client.id).sort(),
-    close: () => listener.close(),
+    close: () => {
+      ownJobs?.close();
+      return listener.close();
+    },
   };
 }

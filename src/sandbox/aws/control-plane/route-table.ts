@@ -3,7 +3,8 @@ import type { ControlPlaneRequest } from './control-plane-request.js';
 
 /** A JSON response body, or raw bytes for the data-plane operations whose payload is a blob (shadow documents). */
 export type RouteResult = object | Buffer;
-export type RouteHandler = (request: ControlPlaneRequest) => RouteResult;
+/** Most handlers answer at once; a few read S3 first (CreateJob's documentSource). */
+export type RouteHandler = (request: ControlPlaneRequest) => RouteResult | Promise<RouteResult>;
 
 /** One AWS operation: the method and path template exactly as the SDK's schema declares them (`/things/{thingName}`). */
 export interface Route {

@@ -8,6 +8,7 @@ import { certificateRoutes } from './certificate-routes.js';
 import { createControlPlaneContext } from './control-plane-context.js';
 import { endpointRoutes } from './endpoint-routes.js';
 import { jobRoutes } from './job-routes.js';
+import { JobRunner } from '../jobs/job-runner.js';
 import { policyRoutes } from './policy-routes.js';
 import { RouteTable, type RouteResult } from './route-table.js';
 import { shadowRoutes } from './shadow-routes.js';
@@ -32,6 +33,11 @@ export interface ControlPlaneOptions {
   apiRate?: number;
   /** What DescribeEndpoint returns for `iot:Data-ATS`. */
   dataEndpointHost: string;
+  /**
+   * The Jobs service, shared with the broker that serves the devices' side of it. Without
+   * one the control plane runs its own, with no S3 behind it, and closes it on close().
+   */
+  jobs?: JobRunner;
 }
 
 export interface ControlPlane {
@@ -50,6 +56,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * errors, so the SDKs throw the same named exceptions they throw against AWS.
  */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const ownJobs = options.jobs ? undefined : new JobRunner({ store: options.store });
+  const jobs = options.jobs ?? ownJobs!;
   const context = createControlPlaneContext(options.store, options.dataEndpointHost, nowEpochSeconds);
   const routes = new RouteTable([
     ...thingRoutes(context),
@@ -58,7 +66,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     ...certificateRoutes(context),
     ...policyRoutes(context),
     ...topicRuleRoutes(context),
-    ...jobRoutes(context),
+    ...jobRoutes(context, jobs),
     ...endpointRoutes(context),
     ...shadowRoutes(context),
   ]);
@@ -92,7 +100,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         );
       }
       if (!withinRate(match.route.operation)) throw throttled();
-      const result = match.route.handler({
+      const result = await match.route.handler({
         params: match.params,
         query: new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1)),
         headers: request.headers,
@@ -121,6 +129,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     url: `http://${options.host}:${port}`,
     close() {
       closed ??= new Promise<void>((resolveClose) => {
+        ownJobs?.close();
         server.close(() => resolveClose());
         // The SDKs keep connections alive; without this close() would wait for them to idle out.
         server.closeAllConnections();

@@ -103,17 +103,14 @@ describe('job engine: executions', () => {
     const second = job({ jobId: 'b' }, ['t1'], 10);
     advanceJob(first, 0);
     advanceJob(second, 10);
-    const jobs = new Map([
-      ['b', second],
-      ['a', first],
-    ]);
-    expect(pendingExecutions(jobs.values(), 't1').map((execution) => execution.jobId)).toEqual(['a', 'b']);
+    const jobs = { b: second, a: first };
+    expect(pendingExecutions(Object.values(jobs), 't1').map((execution) => execution.jobId)).toEqual(['a', 'b']);
     const started = startNextPending(jobs, 't1', { statusDetails: { step: 'downloading' } }, 20)!;
     expect(started.execution).toMatchObject({ jobId: 'a', status: 'IN_PROGRESS', startedAt: 20, versionNumber: 2, statusDetails: { step: 'downloading' } });
     expect(startNextPending(jobs, 't1', {}, 21)!.execution).toBe(started.execution);
     update(second, 't1', 'IN_PROGRESS', 22);
     update(first, 't1', 'SUCCEEDED', 23);
-    expect(pendingExecutions(jobs.values(), 't1').map((execution) => execution.jobId)).toEqual(['b']);
+    expect(pendingExecutions(Object.values(jobs), 't1').map((execution) => execution.jobId)).toEqual(['b']);
   });
 
   it('checks the expected version and refuses updates after a terminal status', () => {

@@ -264,15 +264,15 @@ export function pendingExecutions(jobs: Iterable<EstateJob>, thingName: string):
  * as it is), else the oldest QUEUED one, now started. Undefined when nothing is pending.
  */
 export function startNextPending(
-  jobs: ReadonlyMap<string, EstateJob>,
+  jobs: Readonly<Record<string, EstateJob>>,
   thingName: string,
   request: { statusDetails?: Record<string, string>; stepTimeoutInMinutes?: number },
   now: number,
 ): { execution: EstateJobExecution; touched: Set<string> } | undefined {
-  const next = pendingExecutions(jobs.values(), thingName)[0];
+  const next = pendingExecutions(Object.values(jobs), thingName)[0];
   if (!next) return undefined;
   if (next.status === 'IN_PROGRESS') return { execution: next, touched: new Set() };
-  const result = updateExecution(jobs.get(next.jobId)!, thingName, { status: 'IN_PROGRESS', ...request }, now);
+  const result = updateExecution(jobs[next.jobId]!, thingName, { status: 'IN_PROGRESS', ...request }, now);
   if ('code' in result) throw new Error(`starting a QUEUED execution failed: ${result.message}`);
   return result;
 }
