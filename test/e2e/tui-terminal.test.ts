@@ -72,7 +72,7 @@ describe.skipIf(!hasScript)('the live view on a terminal', () => {
     expect(code).toBe(0);
     expect(text).toContain('iotmigrate detect │ Reading the AWS IoT estate in us-east-1');
     expect(text).toMatch(/things {2,}█*░+ +\d+\/40 /);
-    expect(text).toContain('⏳ throttled, setting the pace:');
+    expect(text).toContain('⏳ paced by throttling:');
     expect(text).toContain('? help · q detach · ctrl-c stop');
     expect(text).toMatch(/✔ things {2,}40\/40 · /);
     expect(text).toMatch(/✔ detect finished in [\d.]+ s\n+\S*manifest\.json\n*$/);

@@ -30,7 +30,7 @@ describe('TuiView', () => {
     expect(frame).toMatch(/shadows {7}█{4}░{20} 100\/500 {2}20% {4}25\/s {2}ETA 0:16/);
     expect(frame).toMatch(/things listed ·{24} 500/);
     expect(frame).toContain('throughput 75/s · done in about 0:16 · slowest: shadows');
-    expect(frame).toContain('⏳ throttled, setting the pace: DescribeThing, GetThingShadow');
+    expect(frame).toContain('⏳ paced by throttling: DescribeThing, GetThingShadow');
     expect(frame).toContain('? help · q detach · ctrl-c stop');
     expect(frame).not.toContain('show or hide this help');
   });

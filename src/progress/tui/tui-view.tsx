@@ -167,7 +167,7 @@ function Pace({ state, now }: { state: TuiState; now: number }) {
       ) : null}
       {throttled.length > 0 ? (
         <Text wrap="truncate-end">
-          <Text color="yellow">  ⏳ throttled, setting the pace: </Text>
+          <Text color="yellow">  ⏳ paced by throttling: </Text>
           {throttled.join(', ')}
         </Text>
       ) : null}
