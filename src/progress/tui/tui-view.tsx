@@ -1,4 +1,5 @@
 import { Box, Static, Text, useStdout } from 'ink';
+import { assertNever } from '../../assert-never.js';
 import { formatClock, formatDuration, formatRate, percent, progressBar, spinnerAt } from './format.js';
 import { currentlyThrottled, etaMs, throughput, type Bar, type FinishedLine, type TuiState } from './tui-state.js';
 
@@ -70,6 +71,8 @@ function FinishedLineView({ line }: { line: FinishedLine }) {
           ))}
         </Box>
       );
+    default:
+      return assertNever(line);
   }
 }
 
@@ -146,7 +149,7 @@ function BarRow({ bar, nameWidth, countWidth, final }: { bar: Bar; nameWidth: nu
   );
 }
 
-/** Throughput, when the run ends, and what sets its pace: the slowest reader and any throttled API. */
+/** Throughput, when the stage should end, and what sets its pace: the slowest count and any throttled API. */
 function Pace({ state, now }: { state: TuiState; now: number }) {
   const pace = throughput(state);
   const throttled = currentlyThrottled(state, now);
