@@ -1,8 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { listFirmwareSourceFiles } from '../detect/firmware/list-firmware-source-files.js';
-import { InputError } from '../errors.js';
 import { stableStringify } from '../fs/atomic-write.js';
+import type { EmitProgress } from '../progress/events.js';
 import type { Plan } from './schema.js';
 
 /** Inside the plan directory: the rewritten sources, and what was rewritten or left to do. */
@@ -16,38 +13,17 @@ export interface FirmwareRewrite {
 }
 
 /**
- * `plan --firmware-repo`: runs the codemod over the repo's JS/TS sources and returns what
- * goes into the plan, without touching the repo. Only rewritten files are kept, under
- * firmware/ at their path in the repo; the bundle step lays them over the repo.
+ * `plan --firmware-repo`: runs the codemod over the repo in memory and returns what goes
+ * into the plan, without touching the repo. Only the files the codemod changed (sources
+ * and package.json) are kept, under firmware/ at their path in the repo; the bundle step
+ * lays them over the repo.
  */
-export async function rewriteFirmwareRepo(repoPath: string): Promise<FirmwareRewrite> {
-  const root = resolve(repoPath);
-  const info = await stat(root).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    throw new InputError(`--firmware-repo ${repoPath} is not a directory`, { hint: 'pass the root of the device firmware repo' });
-  }
-  const paths = await listFirmwareSourceFiles(root);
-  const sources = new Map<string, string>();
-  for (const path of paths) sources.set(path, await readFile(join(root, path), 'utf8'));
-  const packageJson = await readFile(join(root, 'package.json'), 'utf8').catch(() => undefined);
-  const packageType = packageJson !== undefined && (JSON.parse(packageJson) as { type?: unknown }).type === 'module' ? 'module' : 'commonjs';
-
+export async function rewriteFirmwareRepo(repoPath: string, onEvent?: EmitProgress): Promise<FirmwareRewrite> {
   // Loaded only here: the codemod brings the TypeScript compiler along.
-  const [{ rewriteFirmwareSources }, { buildRewriteReport }] = await Promise.all([
-    import('../codemods/rewrite-firmware-sources.js'),
-    import('../codemods/report/rewrite-report.js'),
-  ]);
-  const rewrites = rewriteFirmwareSources({ files: sources, packageType });
-  const report = buildRewriteReport(
-    repoPath,
-    rewrites.map((rewrite) => ({ path: rewrite.path, status: rewrite.status, ...(rewrite.reason ? { reason: rewrite.reason } : {}) })),
-    rewrites.flatMap((rewrite) => rewrite.findings),
-  );
-
+  const { computeFirmwareRewrite } = await import('../codemods/rewrite-firmware-repo.js');
+  const { report, changed } = await computeFirmwareRewrite({ repoPath, displayPath: repoPath, onEvent });
   const files = new Map<string, string>([[REWRITE_REPORT_FILE, stableStringify(report)]]);
-  for (const rewrite of rewrites) {
-    if (rewrite.status === 'rewritten') files.set(`${FIRMWARE_DIRECTORY}/${rewrite.path}`, rewrite.rewritten);
-  }
+  for (const [path, text] of changed) files.set(`${FIRMWARE_DIRECTORY}/${path}`, text);
   return {
     section: {
       status: 'planned',

@@ -37,7 +37,7 @@ export async function runPlan(options: RunPlanOptions): Promise<RunPlanResult> {
   let firmware: FirmwareRewrite | undefined;
   if (options.firmwareRepo !== undefined) {
     emit({ type: 'log', level: 'info', message: `  rewriting the firmware in ${options.firmwareRepo}` });
-    firmware = await rewriteFirmwareRepo(options.firmwareRepo);
+    firmware = await rewriteFirmwareRepo(options.firmwareRepo, emit);
   }
 
   const contents = buildPlan(manifest, options, synthesizeTerraform, firmware?.section);
