@@ -207,7 +207,7 @@ describe('iotmigrate plan on bad input', () => {
     [['--max-per-minute', '5000'], /--max-per-minute must be a whole number from 1 to 1000/],
     [['--hub-name', 'x'], /--hub-name "x" is not valid/],
     [['--sku', 'S3', '--units', '11'], /S3 has at most 10 units/],
-    [['--firmware-repo', 'no/such/repo'], /--firmware-repo no\/such\/repo is not a directory/],
+    [['--firmware-repo', 'no/such/repo'], /Firmware repo no\/such\/repo does not exist/],
   ])('exits 2 on the flags %j and writes nothing', async (flags, message) => {
     const parent = await mkdtemp(join(dir, 'flags-'));
     const result = await runCli(['plan', '--manifest', MANIFEST, '--out', join(parent, 'plan'), ...flags]);
