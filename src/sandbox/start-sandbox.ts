@@ -116,13 +116,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     region,
     credentials: SANDBOX_CREDENTIALS,
   });
-  const jobs = new JobRunner({
-    store,
-    objects: {
-      readObject: async (bucket, key) => (s3.objects.getObject(bucket, key) ? s3.objects.readObjectFully(bucket, key) : undefined),
-      presignGetUrl: (bucket, key, expiresInSec) => s3.presignGetUrl(bucket, key, expiresInSec),
-    },
-  });
+  const jobs = new JobRunner({ store, objects: s3 });
   const closeJobsAndS3 = async () => {
     jobs.close();
     await s3.close();

@@ -68,15 +68,7 @@ beforeAll(async () => {
   host = uniqueLoopbackHost();
   rootCaPem = root.certificatePem;
   s3Server = await startS3Server({ objects: await ObjectStore.open(join(work, 's3')), host, port: 0, region: 'us-east-1', credentials });
-  jobs = new JobRunner({
-    store,
-    now: () => Date.now() / 1000 + clockOffset,
-    tickIntervalMs: 50,
-    objects: {
-      readObject: async (bucket, key) => (s3Server.objects.getObject(bucket, key) ? s3Server.objects.readObjectFully(bucket, key) : undefined),
-      presignGetUrl: (bucket, key, expiresInSec) => s3Server.presignGetUrl(bucket, key, expiresInSec),
-    },
-  });
+  jobs = new JobRunner({ store, now: () => Date.now() / 1000 + clockOffset, tickIntervalMs: 50, objects: s3Server });
   const serverCertificate = await issueCertificate(root, { commonName: host, ipAddresses: [host], usage: 'server' });
   broker = await startAwsBroker({ store, host, port: 0, serverCertificate, jobs });
   controlPlane = await startControlPlane({ store, host, port: 0, dataEndpointHost: host, jobs });

@@ -96,6 +96,9 @@ export async function startAwsBroker(options: AwsBrokerOptions): Promise<AwsBrok
     // server accepts it; other clients offer nothing or mqtt.
     alpnProtocols: ['x-amzn-mqtt-ca', 'mqtt'],
     name: 'AWS IoT MQTT broker',
+  }).catch((error: unknown) => {
+    ownJobs?.close();
+    throw error;
   });
 
   return {

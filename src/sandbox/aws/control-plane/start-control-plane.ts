@@ -121,6 +121,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       server.off('error', rejectListen);
       resolveListen();
     });
+  }).catch((error: unknown) => {
+    ownJobs?.close();
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
 

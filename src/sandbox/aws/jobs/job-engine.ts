@@ -189,6 +189,7 @@ export interface ExecutionUpdate {
   stepTimeoutInMinutes?: number;
 }
 
+const KNOWN_STATUSES: ReadonlySet<string> = new Set(['QUEUED', ...TERMINAL_STATUSES, 'IN_PROGRESS']);
 const DEVICE_STATUSES: readonly JobExecutionStatus[] = ['IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'REJECTED'];
 /** Terminal statuses only the service sets; an update arriving after one is too late rather than invalid. */
 const SERVICE_TERMINAL: readonly JobExecutionStatus[] = ['TIMED_OUT', 'CANCELED', 'REMOVED'];
@@ -209,9 +210,7 @@ export function updateExecution(
   if (!execution || (update.executionNumber !== undefined && update.executionNumber !== execution.executionNumber)) {
     return { code: 'ResourceNotFound', message: `Job execution ${job.jobId} for thing ${thingName} not found` };
   }
-  if (!(DEVICE_STATUSES as readonly string[]).includes(update.status) && !(TERMINAL_STATUSES as ReadonlySet<string>).has(update.status) && update.status !== 'QUEUED') {
-    return { code: 'InvalidRequest', message: `Invalid status: ${update.status}` };
-  }
+  if (!KNOWN_STATUSES.has(update.status)) return { code: 'InvalidRequest', message: `Invalid status: ${update.status}` };
   if (update.expectedVersion !== undefined && update.expectedVersion !== execution.versionNumber) {
     return { code: 'VersionMismatch', message: `Expected version ${update.expectedVersion} does not match ${execution.versionNumber}`, execution };
   }

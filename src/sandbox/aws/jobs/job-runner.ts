@@ -79,7 +79,8 @@ export class JobRunner {
     const now = this.now();
     const touched = new Set<string>();
     for (const job of Object.values(this.jobs)) {
-      if (job.status === 'COMPLETED' && Object.keys(job.executions).length === 0) continue;
+      // Every execution of a completed job is terminal: nothing left to time out or release.
+      if (job.status === 'COMPLETED') continue;
       for (const thingName of advanceJob(job, now, this.continuousTargets(job))) touched.add(thingName);
     }
     if (touched.size > 0) this.changed(touched);

@@ -6,6 +6,7 @@ import { readRequestBody } from '../../read-request-body.js';
 import { decodeAwsChunked, MalformedChunksError } from './aws-chunked.js';
 import { parseByteRange } from './byte-range.js';
 import { listObjectsPage } from './list-objects.js';
+import type { JobObjects } from '../jobs/job-runner.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
 import { presignS3GetUrl } from './presign-s3-url.js';
 import { escapeXml, invalidArgument, noSuchBucket, noSuchKey, S3Error, sendS3Error } from './s3-error.js';
@@ -24,12 +25,11 @@ export interface S3ServerOptions {
   nowMs?: () => number;
 }
 
-export interface S3Server {
+/** What the Jobs service needs of S3 (documentSource objects, presigned bundle URLs) comes with it. */
+export interface S3Server extends JobObjects {
   url: string;
   port: number;
   objects: ObjectStore;
-  /** A presigned GET of an object, valid for expiresInSec from now, as real S3 would accept it. */
-  presignGetUrl(bucket: string, key: string, expiresInSec: number): string;
   close(): Promise<void>;
 }
 
@@ -59,8 +59,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       const refusal = s3RequestRefusal(request.headers, url.searchParams, nowMs());
       if (refusal) throw refusal;
       const [bucketSegment = '', ...keySegments] = url.pathname.slice(1).split('/');
-      const bucket = decodeURIComponent(bucketSegment);
-      const key = keySegments.map(decodeURIComponent).join('/');
+      const bucket = decodePathSegment(bucketSegment);
+      const key = keySegments.map(decodePathSegment).join('/');
       const common = { 'x-amz-request-id': requestId, 'x-amz-id-2': requestId };
       if (bucket === '') {
         if (method !== 'GET') throw methodNotAllowed(method);
@@ -211,6 +211,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     url,
     port,
     objects,
+    readObject: async (bucket, key) => (objects.getObject(bucket, key) ? objects.readObjectFully(bucket, key) : undefined),
     presignGetUrl: (bucket, key, expiresInSec) =>
       presignS3GetUrl({ endpoint: url, region: options.region, credentials: options.credentials, bucket, key, expiresInSec, signedAt: new Date(nowMs()) }),
     close() {
@@ -241,6 +242,14 @@ function decodeBody(request: IncomingMessage, body: Buffer): { data: Buffer; tra
     throw new S3Error('IncompleteBody', 400, 'You did not provide the number of bytes specified by the x-amz-decoded-content-length header');
   }
   return decoded;
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new S3Error('InvalidURI', 400, "Couldn't parse the specified URI.");
+  }
 }
 
 function checksumHeaders(object: StoredObject): Record<string, string> {
