@@ -108,6 +108,19 @@ describe('createTuiReporter', () => {
     expect(err.plain().split('AWS IoT estate (account 123456789012, us-east-1)')).toHaveLength(2);
   });
 
+  it('leaves the terminal alone until the first event, so a command can ask its confirmation first', async () => {
+    const { err, stdin, out, reporter, play } = setUp();
+    await tick();
+    expect(err.text).toBe('');
+    expect(stdin.calls).toEqual([]);
+    play(detectMidway.slice(0, 1));
+    await tick();
+    expect(err.plain()).toContain('iotmigrate detect │ Reading the AWS IoT estate in us-east-1');
+    expect(stdin.calls).toEqual(['ref', 'raw true']);
+    reporter.close();
+    expect(out.text).toBe('');
+  });
+
   it('on q stops drawing and goes on with plain lines', async () => {
     const { err, stdin, out, reporter, play } = setUp();
     play(detectMidway);

@@ -20,7 +20,7 @@ export interface TuiReporterOptions {
 
 /**
  * The live ink view on a terminal. Every event is folded into the state with the pure
- * `reduceTui` and the tree re-rendered from it (ink throttles the drawing). `q` detaches
+ * `reduceTui` and the tree rendered from it (ink throttles the drawing). `q` detaches
  * the view: from then on the same events go to the plain text reporter. `close()`
  * unmounts, which hands the terminal back (raw mode off, stdin released) so the process
  * can exit, and only then prints the result path on stdout, so a terminal shared by
@@ -35,19 +35,21 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
   let detached: Reporter | undefined;
   let closed = false;
 
+  let instance: Instance | undefined;
+
   const app = () => <TuiApp state={state} now={now} onDetach={detach} onInterrupt={interrupt} />;
-  const instance: Instance = render(app(), {
-    stdout: err,
-    stderr: err,
-    ...(options.stdin ? { stdin: options.stdin } : {}),
-    exitOnCtrlC: false,
-  });
+  // Drawn from the first event on: until then the terminal (stdin in cooked mode, stderr)
+  // belongs to the command, which may ask its one confirmation before any work starts.
+  const draw = () => {
+    if (instance) return instance.rerender(app());
+    instance = render(app(), { stdout: err, stderr: err, ...(options.stdin ? { stdin: options.stdin } : {}), exitOnCtrlC: false });
+  };
 
   function detach() {
     // Deferred out of ink's input handler, which must not unmount the tree it runs in.
     setImmediate(() => {
       if (closed || detached) return;
-      instance.unmount();
+      instance?.unmount();
       err.write('Live view detached: the work goes on, reported as plain lines.\n');
       detached = createTextReporter({ verbose: options.verbose, err, out });
     });
@@ -57,13 +59,13 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
     emit(event: ProgressEvent) {
       if (detached) return detached.emit(event);
       state = reduceTui(state, event, now());
-      instance.rerender(app());
+      draw();
     },
     close() {
       if (closed) return;
       closed = true;
       if (detached) detached.close();
-      else instance.unmount();
+      else instance?.unmount();
       // A result that came while the view was live is the view's to print; the text reporter prints its own.
       if (state.resultPath !== undefined) out.write(`${state.resultPath}\n`);
     },

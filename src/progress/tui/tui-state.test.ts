@@ -64,6 +64,19 @@ describe('reduceTui', () => {
     expect(state.resultPath).toBe('plan');
   });
 
+  it('names a stage that ends after another one started, so nested stages read clearly', () => {
+    const state = fold('sandbox up', [
+      [0, { type: 'stage', stage: 'sandbox', status: 'started', title: 'Starting the sandbox' }],
+      [10, { type: 'stage', stage: 'seed', status: 'started', title: 'Seeding 5 things' }],
+      [110, { type: 'stage', stage: 'seed', status: 'finished' }],
+      [400, { type: 'stage', stage: 'sandbox', status: 'finished' }],
+    ]);
+    expect(state.finished.filter((line) => line.kind === 'stage-finished')).toEqual([
+      { id: 2, kind: 'stage-finished', durationMs: 100 },
+      { id: 3, kind: 'stage-finished', durationMs: 400, title: 'Starting the sandbox' },
+    ]);
+  });
+
   it('shows debug logs only when verbose, and leaves errors to the top-level handler', () => {
     const debug = { type: 'log', level: 'debug', message: 'Throttled APIs settled at: DescribeThing 52/s' } as const;
     const error = { type: 'error', message: 'no credentials', exitCode: 3 } as const;

@@ -12,6 +12,8 @@ export interface TuiState {
   startedAt: number;
   verbose: boolean;
   running: RunningStage[];
+  /** The stage started last: its end reads as plain "done"; any other stage's end names it. */
+  lastStarted?: Stage;
   bars: Bar[];
   /** Operation → when a `throttled` event last named it. */
   throttled: Record<string, ThrottleMark>;
@@ -46,7 +48,7 @@ export interface ThrottleMark {
 
 export type FinishedLine =
   | { id: number; kind: 'stage-started'; title: string }
-  | { id: number; kind: 'stage-finished'; durationMs: number }
+  | { id: number; kind: 'stage-finished'; durationMs: number; title?: string }
   | { id: number; kind: 'bar'; resource: string; done: number; total?: number; durationMs: number }
   | { id: number; kind: 'warning'; message: string }
   | { id: number; kind: 'log'; message: string }
@@ -87,7 +89,8 @@ export function reduceTui(state: TuiState, event: ProgressEvent, at: number): Tu
 }
 
 function startStage(state: TuiState, stage: Stage, title: string, at: number): TuiState {
-  return appendFinished({ ...state, running: [...state.running.filter((run) => run.stage !== stage), { stage, title, startedAt: at }] }, [
+  const running = [...state.running.filter((run) => run.stage !== stage), { stage, title, startedAt: at }];
+  return appendFinished({ ...state, running, lastStarted: stage }, [
     { kind: 'stage-started', title },
   ]);
 }
@@ -106,7 +109,9 @@ function finishStage(state: TuiState, stage: Stage, at: number): TuiState {
     },
     [
       ...closing.map((bar) => finishedBar(bar, at)),
-      ...(run ? [{ kind: 'stage-finished' as const, durationMs: at - run.startedAt }] : []),
+      ...(run
+        ? [{ kind: 'stage-finished' as const, durationMs: at - run.startedAt, ...(stage === state.lastStarted ? {} : { title: run.title }) }]
+        : []),
     ],
   );
 }

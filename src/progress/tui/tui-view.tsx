@@ -45,7 +45,7 @@ function FinishedLineView({ line }: { line: FinishedLine }) {
     case 'stage-finished':
       return (
         <Text>
-          <Text color="green">  ✔ done</Text>
+          <Text color="green">  ✔ {line.title === undefined ? 'done' : `${line.title}: done`}</Text>
           <Text dimColor> in {formatDuration(line.durationMs)}</Text>
         </Text>
       );
