@@ -43,7 +43,6 @@ export interface Bar {
 export interface ThrottleMark {
   stage: Stage;
   lastAt: number;
-  retryInMs: number;
 }
 
 export type FinishedLine =
@@ -68,7 +67,7 @@ export function reduceTui(state: TuiState, event: ProgressEvent, at: number): Tu
     case 'progress':
       return advanceBar(state, event, at);
     case 'throttled':
-      return { ...state, throttled: { ...state.throttled, [event.operation]: { stage: event.stage, lastAt: at, retryInMs: event.retryInMs } } };
+      return { ...state, throttled: { ...state.throttled, [event.operation]: { stage: event.stage, lastAt: at } } };
     case 'warning':
       return appendFinished({ ...state, warnings: state.warnings + 1 }, [{ kind: 'warning', message: event.message }]);
     case 'log':
