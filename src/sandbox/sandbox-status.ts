@@ -31,7 +31,8 @@ export async function describeSandboxStatus(stateDir: string): Promise<SandboxSt
       `                devices  mqtts://${endpoints.iotHubHostName}:${endpoints.iotHubMqttPort}  ${mark(answering.hubMqtt)}`,
       'Limits: MQTT 3.1.1 only (MQTT 5 clients such as the v2 SDK Mqtt5Client are refused);',
       '        the APIs emulate the operations iotmigrate and the SDKs use, not all of AWS IoT or IoT Hub;',
-      '        the hub speaks no AMQP: cloud-to-device sends and telemetry reads use its /sandbox/ HTTPS endpoints.',
+      '        the hub speaks no AMQP: cloud-to-device sends and telemetry reads use its /sandbox/ HTTPS endpoints;',
+      '        S3 is path-style with no multipart upload; SigV4 signatures are required but not verified (presigned expiry is).',
     ],
   };
 }

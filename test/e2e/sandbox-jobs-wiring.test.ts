@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSandboxStatus } from '../../src/sandbox/sandbox-status.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { uniqueLoopbackHost } from '../support/loopback.js';
+import { runCli } from '../support/run-cli.js';
 
 /**
  * Jobs and S3 as `startSandbox` runs them: clients built from nothing but the environment
@@ -56,6 +57,9 @@ describe('jobs and S3 in the running sandbox', () => {
     const got = await s3.send(new GetObjectCommand({ Bucket: 'ota-bundles', Key: 'fw/bundle.bin' }));
     expect(await got.Body!.transformToString()).toBe('firmware 2.0.0');
     s3.destroy();
+    // The CLI reads the running sandbox's record, which this in-process one wrote too.
+    const printed = await runCli(['sandbox', 'env', '--state-dir', sandbox.stateDir]);
+    expect(printed.stdout).toContain(`export AWS_ENDPOINT_URL_S3='http://${host}:4567'`);
     const status = await describeSandboxStatus(sandbox.stateDir);
     expect(status.record?.answering).toMatchObject({ api: true, mqtt: true, s3: true });
     expect(status.lines.join('\n')).toContain(`S3           http://${host}:4567  answering`);
