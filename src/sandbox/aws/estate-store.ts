@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DebouncedJsonFile } from '../debounced-json-file.js';
 import type { AwsEstate, EstateCertificate, EstateThing, EstateThingGroup } from './estate.js';
 import { compileFleetQuery } from './fleet-index-query.js';
-import { initialRolloutState } from './jobs/job-engine.js';
+import { countExecutions, initialRolloutState } from './jobs/job-engine.js';
 
 const ESTATE_FILE = 'aws-estate.json';
 
@@ -38,6 +38,7 @@ export class EstateStore {
       for (const job of Object.values(estate.jobs)) {
         job.rollout ??= initialRolloutState(undefined, [], job.createdAt);
         job.executions ??= {};
+        job.executionCounts ??= countExecutions(job.executions);
       }
       return new EstateStore(estate, file);
     } catch (error) {

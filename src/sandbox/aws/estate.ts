@@ -178,6 +178,11 @@ export interface EstateJob {
   rollout: JobRolloutState;
   /** thingName → the thing's latest execution of this job (a retry replaces the failed attempt). */
   executions: Record<string, EstateJobExecution>;
+  /**
+   * How many of `executions` are in each status, kept in step by the job engine so that
+   * completion, abort and DescribeJob never scan a 10,000-thing job per update.
+   */
+  executionCounts: Partial<Record<JobExecutionStatus, number>>;
 }
 
 export interface EstateShadow {

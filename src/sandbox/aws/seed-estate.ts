@@ -121,6 +121,7 @@ export async function seedAwsEstate(options: SeedOptions): Promise<AwsEstate> {
     // Its executions were pruned long ago: only the job's record is kept.
     rollout: initialRolloutState(undefined, [], now - 30 * 86400),
     executions: {},
+    executionCounts: {},
   };
 
   await mkdir(options.devicesDir, { recursive: true });

@@ -72,6 +72,7 @@ export function jobRoutes(context: ControlPlaneContext, jobs: JobRunner): Route[
       lastUpdatedAt: now,
       rollout: initialRolloutState(config.jobExecutionsRolloutConfig, resolved.things, now),
       executions: {},
+      executionCounts: {},
     };
     jobs.addJob(job);
     return { jobArn: job.jobArn, jobId, description };

@@ -4,6 +4,7 @@ import {
   advanceJob,
   cancelExecution,
   cancelJob,
+  countExecutions,
   initialRolloutState,
   pendingExecutions,
   processCounts,
@@ -25,6 +26,7 @@ function job(overrides: Partial<EstateJob> = {}, targets = things(5), now = 0): 
     lastUpdatedAt: now,
     rollout: initialRolloutState(undefined, [], now),
     executions: {},
+    executionCounts: {},
     ...overrides,
   };
   created.rollout = initialRolloutState(created.jobExecutionsRolloutConfig, targets, now);
@@ -32,6 +34,9 @@ function job(overrides: Partial<EstateJob> = {}, targets = things(5), now = 0): 
 }
 
 const released = (subject: EstateJob) => Object.keys(subject.executions).sort();
+/** The counts the engine keeps as it goes must match a fresh count of the executions. */
+const expectCountsInStep = (subject: EstateJob) =>
+  expect(processCounts(subject)).toEqual(processCounts({ ...subject, executionCounts: countExecutions(subject.executions) }));
 const update = (subject: EstateJob, thingName: string, status: string, now: number) => {
   const result = updateExecution(subject, thingName, { status }, now);
   if ('code' in result) throw new Error(result.message);
@@ -138,6 +143,7 @@ describe('job engine: executions', () => {
     expect(updateExecution(subject, 't1', { status: 'SUCCEEDED' }, 601)).toMatchObject({ code: 'TerminalStateReached' });
     expect(subject.status).toBe('COMPLETED');
     expect(processCounts(subject)).toMatchObject({ numberOfTimedOutThings: 2, numberOfSucceededThings: 0 });
+    expectCountsInStep(subject);
   });
 
   it('re-queues a failed or timed-out execution while retries remain', () => {
@@ -157,6 +163,7 @@ describe('job engine: executions', () => {
     update(subject, 't2', 'IN_PROGRESS', 0);
     expect([...advanceJob(subject, 60)]).toEqual(['t2']);
     expect(subject.executions.t2).toMatchObject({ status: 'QUEUED', executionNumber: 2, retryAttempt: 1 });
+    expectCountsInStep(subject);
   });
 
   it('aborts on the threshold: QUEUED executions are canceled, IN_PROGRESS ones run on', () => {
@@ -172,6 +179,7 @@ describe('job engine: executions', () => {
     expect(subject.executions.t4!.status).toBe('CANCELED');
     expect(subject.executions.t2!.status).toBe('IN_PROGRESS');
     update(subject, 't2', 'SUCCEEDED', 3);
+    expectCountsInStep(subject);
   });
 
   it('does not abort before minNumberOfExecutedThings were notified', () => {
@@ -202,6 +210,7 @@ describe('job engine: cancel', () => {
     expect(cancelJob(subject, { force: true }, 3)).toEqual(new Set(['t1']));
     expect(subject.executions.t1).toMatchObject({ status: 'CANCELED', forceCanceled: true });
     expect(processCounts(subject)).toMatchObject({ numberOfCanceledThings: 2 });
+    expectCountsInStep(subject);
   });
 
   it('CancelJobExecution needs force for an IN_PROGRESS execution', () => {
@@ -214,5 +223,6 @@ describe('job engine: cancel', () => {
     expect(cancelExecution(subject, 't2', { force: false }, 3)).toMatchObject({ status: 'CANCELED' });
     expect(subject.status).toBe('COMPLETED');
     expect(cancelExecution(subject, 't2', { force: false }, 4)).toMatchObject({ code: 'TerminalStateReached' });
+    expectCountsInStep(subject);
   });
 });

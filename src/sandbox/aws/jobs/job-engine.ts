@@ -44,7 +44,7 @@ export function advanceJob(job: EstateJob, now: number, currentTargets?: readonl
   for (const execution of Object.values(job.executions)) {
     const deadline = Math.min(execution.inProgressTimesOutAt ?? Infinity, execution.stepTimesOutAt ?? Infinity);
     if (execution.status === 'IN_PROGRESS' && deadline <= now) {
-      setStatus(execution, 'TIMED_OUT', now);
+      setStatus(job, execution, 'TIMED_OUT', now);
       touched.add(execution.thingName);
       afterFailure(job, execution, now, touched);
     }
@@ -68,14 +68,18 @@ function release(job: EstateJob, now: number, touched: Set<string>): void {
     rollout.windowStartedAt = now;
     rollout.releasedInWindow = 0;
   }
-  while (rollout.pendingThings.length > 0 && rollout.releasedInWindow < rollout.ratePerMinute) {
-    const thingName = rollout.pendingThings.shift()!;
-    job.executions[thingName] = newExecution(job.jobId, thingName, 1, 0, now);
+  let released = 0;
+  while (released < rollout.pendingThings.length && rollout.releasedInWindow < rollout.ratePerMinute) {
+    const thingName = rollout.pendingThings[released]!;
+    putExecution(job, newExecution(job.jobId, thingName, 1, 0, now));
+    released += 1;
     rollout.releasedInWindow += 1;
     rollout.notifiedSinceIncrease += 1;
     touched.add(thingName);
     raiseRateIfDue(job);
   }
+  // One splice per step, not a shift per thing: a 10,000-thing rollout would be quadratic.
+  rollout.pendingThings.splice(0, released);
 }
 
 /** The exponential rollout: the rate grows by its factor each time a criterion is met, up to maximumPerMinute. */
@@ -96,7 +100,7 @@ function raiseRateIfDue(job: EstateJob): void {
 
 function completeIfDone(job: EstateJob, now: number): void {
   if (job.status !== 'IN_PROGRESS' || job.targetSelection === 'CONTINUOUS' || job.rollout.pendingThings.length > 0) return;
-  if (!Object.values(job.executions).every((execution) => isTerminal(execution.status))) return;
+  if (countOf(job, 'QUEUED') + countOf(job, 'IN_PROGRESS') > 0) return;
   job.status = 'COMPLETED';
   job.completedAt = now;
   job.lastUpdatedAt = now;
@@ -106,7 +110,23 @@ function newExecution(jobId: string, thingName: string, executionNumber: number,
   return { jobId, thingName, status: 'QUEUED', statusDetails: {}, queuedAt: now, lastUpdatedAt: now, versionNumber: 1, executionNumber, retryAttempt };
 }
 
-function setStatus(execution: EstateJobExecution, status: JobExecutionStatus, now: number): void {
+const countOf = (job: EstateJob, status: JobExecutionStatus) => job.executionCounts[status] ?? 0;
+
+function adjustCount(job: EstateJob, status: JobExecutionStatus, by: number): void {
+  job.executionCounts[status] = countOf(job, status) + by;
+}
+
+/** Adds a thing's execution, or replaces its earlier attempt, keeping the counts in step. */
+function putExecution(job: EstateJob, execution: EstateJobExecution): void {
+  const previous = job.executions[execution.thingName];
+  if (previous) adjustCount(job, previous.status, -1);
+  job.executions[execution.thingName] = execution;
+  adjustCount(job, execution.status, 1);
+}
+
+function setStatus(job: EstateJob, execution: EstateJobExecution, status: JobExecutionStatus, now: number): void {
+  adjustCount(job, execution.status, -1);
+  adjustCount(job, status, 1);
   execution.status = status;
   execution.versionNumber += 1;
   execution.lastUpdatedAt = now;
@@ -124,7 +144,7 @@ function setStatus(execution: EstateJobExecution, status: JobExecutionStatus, no
 function afterFailure(job: EstateJob, execution: EstateJobExecution, now: number, touched: Set<string>): void {
   const retries = job.status === 'IN_PROGRESS' ? retriesAllowed(job, execution.status) : 0;
   if (execution.retryAttempt < retries) {
-    job.executions[execution.thingName] = newExecution(job.jobId, execution.thingName, execution.executionNumber + 1, execution.retryAttempt + 1, now);
+    putExecution(job, newExecution(job.jobId, execution.thingName, execution.executionNumber + 1, execution.retryAttempt + 1, now));
     touched.add(execution.thingName);
     return;
   }
@@ -151,11 +171,11 @@ const FAILURES: Record<JobFailureType, readonly JobExecutionStatus[]> = {
  */
 function abortIfThresholdBreached(job: EstateJob, now: number, touched: Set<string>): void {
   if (job.status !== 'IN_PROGRESS') return;
-  const executions = Object.values(job.executions);
+  const notified = Object.values(job.executionCounts).reduce((sum, count) => sum + count, 0);
   const breached = (job.abortConfig?.criteriaList ?? []).find((criterion) => {
-    if (executions.length < criterion.minNumberOfExecutedThings) return false;
-    const failures = executions.filter((execution) => FAILURES[criterion.failureType].includes(execution.status)).length;
-    return (failures * 100) / executions.length >= criterion.thresholdPercentage;
+    if (notified < criterion.minNumberOfExecutedThings) return false;
+    const failures = FAILURES[criterion.failureType].reduce((sum, status) => sum + countOf(job, status), 0);
+    return (failures * 100) / notified >= criterion.thresholdPercentage;
   });
   if (!breached) return;
   cancelQueued(job, now, touched);
@@ -168,7 +188,7 @@ function cancelQueued(job: EstateJob, now: number, touched: Set<string>): void {
   job.rollout.pendingThings = [];
   for (const execution of Object.values(job.executions)) {
     if (execution.status !== 'QUEUED') continue;
-    setStatus(execution, 'CANCELED', now);
+    setStatus(job, execution, 'CANCELED', now);
     touched.add(execution.thingName);
   }
 }
@@ -223,7 +243,7 @@ export function updateExecution(
   }
   const touched = new Set<string>();
   const wasQueued = execution.status === 'QUEUED';
-  setStatus(execution, status, now);
+  setStatus(job, execution, status, now);
   if (update.statusDetails) execution.statusDetails = update.statusDetails;
   if (status === 'IN_PROGRESS') {
     if (wasQueued) startTimers(job, execution, now);
@@ -288,7 +308,7 @@ export function cancelJob(job: EstateJob, request: { force: boolean; reasonCode?
   if (request.force) {
     for (const execution of Object.values(job.executions)) {
       if (execution.status !== 'IN_PROGRESS') continue;
-      setStatus(execution, 'CANCELED', now);
+      setStatus(job, execution, 'CANCELED', now);
       execution.forceCanceled = true;
       touched.add(execution.thingName);
     }
@@ -318,7 +338,7 @@ export function cancelExecution(
     return { code: 'InvalidStateTransition', message: 'Cannot cancel an IN_PROGRESS job execution without force', execution };
   }
   if (execution.status === 'IN_PROGRESS') execution.forceCanceled = true;
-  setStatus(execution, 'CANCELED', now);
+  setStatus(job, execution, 'CANCELED', now);
   if (request.statusDetails) execution.statusDetails = request.statusDetails;
   completeIfDone(job, now);
   return execution;
@@ -348,7 +368,12 @@ const COUNT_FIELD: Record<JobExecutionStatus, keyof JobProcessCounts> = {
 
 /** DescribeJob's jobProcessDetails counts: one per thing, by its latest execution's status. */
 export function processCounts(job: EstateJob): JobProcessCounts {
-  const counts = Object.fromEntries(Object.values(COUNT_FIELD).map((field) => [field, 0])) as unknown as JobProcessCounts;
-  for (const execution of Object.values(job.executions)) counts[COUNT_FIELD[execution.status]] += 1;
+  return Object.fromEntries(Object.entries(COUNT_FIELD).map(([status, field]) => [field, countOf(job, status as JobExecutionStatus)])) as unknown as JobProcessCounts;
+}
+
+/** The counts of a job's executions by status, for jobs persisted without them. */
+export function countExecutions(executions: Record<string, EstateJobExecution>): Partial<Record<JobExecutionStatus, number>> {
+  const counts: Partial<Record<JobExecutionStatus, number>> = {};
+  for (const execution of Object.values(executions)) counts[execution.status] = (counts[execution.status] ?? 0) + 1;
   return counts;
 }
