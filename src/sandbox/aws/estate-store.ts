@@ -6,22 +6,28 @@ import { compileFleetQuery } from './fleet-index-query.js';
 import { countExecutions, initialRolloutState } from './jobs/job-engine.js';
 
 const ESTATE_FILE = 'aws-estate.json';
+const JOBS_FILE = 'aws-jobs.json';
 
 /**
  * Holds the sandbox's AWS estate in memory and keeps `<state-dir>/aws-estate.json` in
  * step with it, so the estate survives `sandbox down` / `up`. Writers mutate
  * `estate` and call `changed()`; the file follows within moments (DebouncedJsonFile).
+ * Jobs live in `aws-jobs.json` of their own, written on `jobsChanged()`: a rollout
+ * changes them many times a second, and rewriting a 10,000-thing estate with its
+ * certificates each time (about 30 MB) would keep the sandbox busy doing only that.
  */
 export class EstateStore {
   private readonly persisted: DebouncedJsonFile;
+  private readonly persistedJobs: DebouncedJsonFile;
   private readonly queryCache = new Map<string, ReturnType<typeof compileFleetQuery>>();
   private revisionCounter = 0;
 
   private constructor(
     readonly estate: AwsEstate,
-    file: string | undefined,
+    stateDir: string | undefined,
   ) {
-    this.persisted = new DebouncedJsonFile(file, () => this.estate);
+    this.persisted = new DebouncedJsonFile(stateDir && join(stateDir, ESTATE_FILE), () => ({ ...this.estate, jobs: {} }));
+    this.persistedJobs = new DebouncedJsonFile(stateDir && join(stateDir, JOBS_FILE), () => this.estate.jobs);
   }
 
   /** An estate kept only in memory (benchmarks, unit tests). */
@@ -31,25 +37,31 @@ export class EstateStore {
 
   /** The estate persisted in `stateDir`, or undefined when there is none yet. */
   static async load(stateDir: string): Promise<EstateStore | undefined> {
-    const file = join(stateDir, ESTATE_FILE);
+    let estate: AwsEstate;
     try {
-      const estate = JSON.parse(await readFile(file, 'utf8')) as AwsEstate;
-      // A state dir from before the sandbox ran jobs holds them without rollout or executions.
-      for (const job of Object.values(estate.jobs)) {
-        job.rollout ??= initialRolloutState(undefined, [], job.createdAt);
-        job.executions ??= {};
-        job.executionCounts ??= countExecutions(job.executions);
-      }
-      return new EstateStore(estate, file);
+      estate = JSON.parse(await readFile(join(stateDir, ESTATE_FILE), 'utf8')) as AwsEstate;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+    try {
+      estate.jobs = JSON.parse(await readFile(join(stateDir, JOBS_FILE), 'utf8')) as AwsEstate['jobs'];
+    } catch (error) {
+      // A state dir from before jobs had a file of their own keeps them in the estate.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    // ... and without rollout or executions.
+    for (const job of Object.values(estate.jobs)) {
+      job.rollout ??= initialRolloutState(undefined, [], job.createdAt);
+      job.executions ??= {};
+      job.executionCounts ??= countExecutions(job.executions);
+    }
+    return new EstateStore(estate, stateDir);
   }
 
   /** A new estate persisted in `stateDir`; written at once. */
   static async create(stateDir: string, estate: AwsEstate): Promise<EstateStore> {
-    const store = new EstateStore(estate, join(stateDir, ESTATE_FILE));
+    const store = new EstateStore(estate, stateDir);
     await store.flush();
     return store;
   }
@@ -64,8 +76,13 @@ export class EstateStore {
     this.persisted.schedule();
   }
 
-  flush(): Promise<void> {
-    return this.persisted.flush();
+  /** Jobs changed (a job or execution): only `aws-jobs.json` is rewritten, and estate views stay valid. */
+  jobsChanged(): void {
+    this.persistedJobs.schedule();
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([this.persisted.flush(), this.persistedJobs.flush()]);
   }
 
   /** Things sorted by name: the order every list operation pages through. */

@@ -1,6 +1,7 @@
 /**
  * The sandbox's AWS estate as plain data: what the control plane serves, what the MQTT
- * broker authenticates against, and what is persisted to `<state-dir>/aws-estate.json`.
+ * broker authenticates against, and what is persisted to `<state-dir>/aws-estate.json`
+ * (jobs to `aws-jobs.json`).
  * Field names follow the AWS API so handlers map them without renaming. Times are epoch
  * seconds, as AWS's JSON wire format carries them.
  */

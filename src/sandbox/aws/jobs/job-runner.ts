@@ -47,7 +47,7 @@ export class JobRunner {
   private readonly store: EstateStore;
   private readonly listeners: PendingChangeListener[] = [];
   private readonly timer: NodeJS.Timeout;
-  /** The store revision each CONTINUOUS job's targets were last resolved at. */
+  /** The store revision each CONTINUOUS job's targets were last resolved at (jobs' own changes leave it alone). */
   private readonly targetsResolvedAt = new Map<string, number>();
 
   constructor(options: JobRunnerOptions) {
@@ -70,7 +70,7 @@ export class JobRunner {
   /** Adds a validated job and releases its first executions at once, as CreateJob does. */
   addJob(job: EstateJob): void {
     this.jobs[job.jobId] = job;
-    this.store.changed();
+    this.store.jobsChanged();
     this.advance();
   }
 
@@ -137,7 +137,7 @@ export class JobRunner {
   }
 
   private changed(touched: ReadonlySet<string>): void {
-    this.store.changed();
+    this.store.jobsChanged();
     if (touched.size === 0) return;
     const thingNames = [...touched];
     for (const listener of this.listeners) listener(thingNames);
