@@ -22,11 +22,19 @@ export async function createReporter(options: GlobalOptions, command: string): P
     const { createNdjsonReporter } = await import('../progress/ndjson-reporter.js');
     return createNdjsonReporter();
   }
-  // A terminal of no size (a pty nobody sized, as under `script` or some CI runners) cannot hold a live view.
-  if (options.tui && process.stderr.isTTY && process.stderr.columns > 0) {
+  // A terminal of no size (a pty nobody sized, as under `script` or some CI runners) cannot
+  // hold a live view, and under CI ink draws only the last frame, so a CI log would show
+  // nothing until the end: plain lines serve both better.
+  if (options.tui && process.stderr.isTTY && process.stderr.columns > 0 && !runsInCi(process.env)) {
     const { createTuiReporter } = await import('../progress/tui/tui-reporter.js');
     return createTuiReporter({ command, verbose: options.verbose });
   }
   const { createTextReporter } = await import('../progress/text-reporter.js');
   return createTextReporter({ verbose: options.verbose });
+}
+
+/** The CI convention ink itself follows (CI or CI_* set, unless CI is "0" or "false"). */
+export function runsInCi(env: NodeJS.ProcessEnv): boolean {
+  if (env.CI === '0' || env.CI === 'false') return false;
+  return 'CI' in env || 'CONTINUOUS_INTEGRATION' in env || Object.keys(env).some((name) => name.startsWith('CI_'));
 }

@@ -9,11 +9,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Environment without the developer's AWS or iotmigrate settings, so tests see what a new user sees. */
+/**
+ * Environment without the developer's AWS or iotmigrate settings, and without CI's
+ * markers, so the CLI sees what a new user at a terminal sees, in CI as on a laptop.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(AWS_|IOTMIGRATE_|NODE_EXTRA_CA_CERTS$)/.test(name)) env[name] = value;
+    if (!/^(AWS_|IOTMIGRATE_|NODE_EXTRA_CA_CERTS$|CI$|CI_|CONTINUOUS_INTEGRATION$)/.test(name)) env[name] = value;
   }
   return { ...env, ...extra };
 }

@@ -1,9 +1,17 @@
 import { Console } from 'node:console';
 import { EventEmitter } from 'node:events';
 import { stripVTControlCharacters } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { detectEnd, detectMidway } from './tui-events.fixture.js';
 import { createTuiReporter } from './tui-reporter.js';
+
+// ink decides when it is imported whether it runs under CI (and then draws only the last
+// frame). These tests are about a person's terminal, so they run as one in CI too.
+vi.hoisted(() => {
+  for (const name of Object.keys(process.env)) {
+    if (name === 'CI' || name.startsWith('CI_') || name === 'CONTINUOUS_INTEGRATION') delete process.env[name];
+  }
+});
 
 /** A terminal as ink sees it: a 100-column stream that records what is written. */
 class FakeTerminal extends EventEmitter {
