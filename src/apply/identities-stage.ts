@@ -41,11 +41,11 @@ export function identitiesStage(options: IdentitiesStageOptions): ApplyStage {
       const kinds = Object.entries(byType).map(([type, count]) => `${count} ${type}`).join(', ');
       const lines = [
         work.ensure.length === 0
-          ? `identities: all ${plan.identities.length} devices already have their identity on ${options.hostName}`
-          : `identities: ${work.ensure.length} of ${plan.identities.length} devices to create (or bring in line where they exist) on IoT Hub ${options.hostName}: ${kinds}; with their twin tags and desired properties`,
+          ? `identities: all ${devices(plan.identities.length)} already have their identity on ${options.hostName}`
+          : `identities: ${work.ensure.length} of ${devices(plan.identities.length)} to create (or bring in line where they exist) on IoT Hub ${options.hostName}: ${kinds}; with their twin tags and desired properties`,
       ];
-      if (byType.sas) lines.push(`  SAS keys for ${byType.sas} devices are generated into ${join(stateDir, SAS_KEYS_FILE)} (mode 0600)`);
-      if (work.locked.length > 0) lines.push(`  ${work.locked.length} devices changed in the plan but are already being rolled out: left as they are`);
+      if (byType.sas) lines.push(`  SAS keys for ${devices(byType.sas)} are generated into ${join(stateDir, SAS_KEYS_FILE)} (mode 0600)`);
+      if (work.locked.length > 0) lines.push(`  ${devices(work.locked.length)} changed in the plan but already in the rollout: left as they are`);
       return { lines, writes: work.ensure.length > 0 };
     },
 
@@ -79,7 +79,7 @@ export function identitiesStage(options: IdentitiesStageOptions): ApplyStage {
       const started = performance.now();
       let done = 0;
       const total = work.ensure.length;
-      emit({ type: 'progress', stage: 'apply', resource: 'identities', done, total });
+      if (total > 0) emit({ type: 'progress', stage: 'apply', resource: 'identities', done, total });
       await forEachConcurrently(batchesOf(work.ensure, BULK_BATCH_SIZE), options.concurrency, async (batch) => {
         signal.throwIfAborted();
         const outcomes = await ensureIdentityBatch(batch, deps);
@@ -94,14 +94,14 @@ export function identitiesStage(options: IdentitiesStageOptions): ApplyStage {
       const notDone = store.failures().filter((failure) => inPlan.has(failure.deviceId));
       const sasDevices = plan.identities.filter((identity) => identity.authentication.type === 'sas').length;
       const lines = [
-        `Identities on IoT Hub ${options.hostName}: ${plan.identities.length} devices in the plan`,
+        `Identities on IoT Hub ${options.hostName}: ${devices(plan.identities.length)} in the plan`,
         `  this run: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.failed} failed${
           throttled > 0 ? ` (${throttled} throttled calls retried)` : ''
         }`,
         ...(work.done > 0 ? [`  ${work.done} done by earlier runs`] : []),
-        ...(sasDevices > 0 ? [`  SAS keys of ${sasDevices} devices: ${deps.sasKeys.path} (mode 0600; never printed or logged)`] : []),
+        ...(sasDevices > 0 ? [`  SAS keys of ${devices(sasDevices)}: ${deps.sasKeys.path} (mode 0600; never printed or logged)`] : []),
         ...(notDone.length > 0
-          ? [`  ${notDone.length} devices have no identity yet; fix what is said below and run apply again:`, ...notDone.map((failure) => `    ${failure.deviceId}: ${failure.reason}`)]
+          ? [`  ${devices(notDone.length)} ${notDone.length === 1 ? 'has' : 'have'} no identity yet; fix what is said below and run apply again:`, ...notDone.map((failure) => `    ${failure.deviceId}: ${failure.reason}`)]
           : []),
       ];
       return {
@@ -147,6 +147,10 @@ function eventFor(outcome: DeviceOutcome, digest: string): DeviceEvent {
 
 function* batchesOf<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
+}
+
+function devices(count: number): string {
+  return `${count} device${count === 1 ? '' : 's'}`;
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
