@@ -48,7 +48,7 @@ export interface SandboxEndpoints {
   /** The ATS data endpoint host devices connect to over MQTT. */
   iotDataHost: string;
   mqttPort: number;
-  /** S3 (path-style) for firmware bundles, as `@aws-sdk/client-s3` reaches it. */
+  /** S3 (path-style, HTTPS with the sandbox CA) for firmware bundles, as `@aws-sdk/client-s3` reaches it. */
   s3Api: string;
   /** The Azure IoT Hub's host name: its service API is on iotHubHttpsPort, its device MQTT on iotHubMqttPort. */
   iotHubHostName: string;
@@ -115,6 +115,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     port: options.ports?.s3 ?? DEFAULT_PORTS.s3,
     region,
     credentials: SANDBOX_CREDENTIALS,
+    // Devices fetch bundles over HTTPS, as from real S3; NODE_EXTRA_CA_CERTS carries the sandbox CA.
+    tls: serverCert,
   });
   const jobs = new JobRunner({ store, objects: s3 });
   const closeJobsAndS3 = async () => {

@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request as httpGet } from 'node:http';
+import { Agent, request as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateJobCommand, DescribeJobCommand, IoTClient } from '@aws-sdk/client-iot';
@@ -30,6 +30,10 @@ beforeAll(async () => {
   Object.assign(process.env, sandbox.env);
 }, 60_000);
 
+/** NODE_EXTRA_CA_CERTS only works from a process's start, so this one hands the sandbox CA to its HTTPS clients itself. */
+const trustSandboxCa = () => ({ ca: sandbox.cas.root.certificatePem });
+const s3Client = () => new S3Client({ requestHandler: { httpsAgent: new Agent(trustSandboxCa()) } });
+
 afterAll(async () => {
   await sandbox?.stop();
   if (work) await rm(work, { recursive: true, force: true });
@@ -37,7 +41,7 @@ afterAll(async () => {
 
 function fetchBody(url: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    httpGet(url, (response) => {
+    httpsGet(url, trustSandboxCa(), (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => resolve(Buffer.concat(chunks)));
@@ -48,10 +52,10 @@ function fetchBody(url: string): Promise<Buffer> {
 }
 
 describe('jobs and S3 in the running sandbox', () => {
-  it('exports AWS_ENDPOINT_URL_S3, which client-s3 reaches path-style with no other setting', async () => {
-    expect(sandbox.env.AWS_ENDPOINT_URL_S3).toBe(`http://${host}:4567`);
+  it('exports AWS_ENDPOINT_URL_S3, an HTTPS endpoint client-s3 reaches path-style given only the sandbox CA', async () => {
+    expect(sandbox.env.AWS_ENDPOINT_URL_S3).toBe(`https://${host}:4567`);
     expect(sandbox.endpoints.s3Api).toBe(sandbox.env.AWS_ENDPOINT_URL_S3);
-    const s3 = new S3Client({});
+    const s3 = s3Client();
     await s3.send(new CreateBucketCommand({ Bucket: 'ota-bundles' }));
     await s3.send(new PutObjectCommand({ Bucket: 'ota-bundles', Key: 'fw/bundle.bin', Body: 'firmware 2.0.0' }));
     const got = await s3.send(new GetObjectCommand({ Bucket: 'ota-bundles', Key: 'fw/bundle.bin' }));
@@ -59,10 +63,10 @@ describe('jobs and S3 in the running sandbox', () => {
     s3.destroy();
     // The CLI reads the running sandbox's record, which this in-process one wrote too.
     const printed = await runCli(['sandbox', 'env', '--state-dir', sandbox.stateDir]);
-    expect(printed.stdout).toContain(`export AWS_ENDPOINT_URL_S3='http://${host}:4567'`);
+    expect(printed.stdout).toContain(`export AWS_ENDPOINT_URL_S3='https://${host}:4567'`);
     const status = await describeSandboxStatus(sandbox.stateDir);
     expect(status.record?.answering).toMatchObject({ api: true, mqtt: true, s3: true });
-    expect(status.lines.join('\n')).toContain(`S3           http://${host}:4567  answering`);
+    expect(status.lines.join('\n')).toContain(`S3           https://${host}:4567  answering`);
   });
 
   it('hands a job made on the control plane to a device on the broker, bundle URL and all', async () => {
@@ -90,6 +94,7 @@ describe('jobs and S3 in the running sandbox', () => {
       );
       const { execution } = await notified;
       expect(execution).toMatchObject({ jobId: 'migrate-wave-1', status: 'QUEUED' });
+      expect(execution.jobDocument.bundle).toMatch(new RegExp(`^https://${host.replace(/\./g, '\\.')}:4567/ota-bundles/fw/bundle.bin\\?`));
       expect((await fetchBody(execution.jobDocument.bundle as string)).toString()).toBe('firmware 2.0.0');
       iot.destroy();
     } finally {
@@ -104,7 +109,7 @@ describe('jobs and S3 in the running sandbox', () => {
     const { job } = await iot.send(new DescribeJobCommand({ jobId: 'migrate-wave-1' }));
     expect(job).toMatchObject({ status: 'IN_PROGRESS', jobProcessDetails: { numberOfQueuedThings: 1 } });
     iot.destroy();
-    const s3 = new S3Client({});
+    const s3 = s3Client();
     const got = await s3.send(new GetObjectCommand({ Bucket: 'ota-bundles', Key: 'fw/bundle.bin' }));
     expect(await got.Body!.transformToString()).toBe('firmware 2.0.0');
     s3.destroy();

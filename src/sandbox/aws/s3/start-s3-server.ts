@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { listenOrExplain } from '../../listen.js';
 import { readRequestBody } from '../../read-request-body.js';
@@ -23,6 +24,8 @@ export interface S3ServerOptions {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** Epoch milliseconds; presigned URLs expire by this clock. */
   nowMs?: () => number;
+  /** Serve HTTPS with this certificate (as real S3 and its presigned URLs are); plain HTTP without. */
+  tls?: { certificatePem: string; privateKeyPem: string };
 }
 
 /** What the Jobs service needs of S3 (documentSource objects, presigned bundle URLs) comes with it. */
@@ -202,9 +205,10 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     );
   };
 
-  const server = createServer((request, response) => void serve(request, response));
+  const handler = (request: IncomingMessage, response: ServerResponse) => void serve(request, response);
+  const server = options.tls ? createTlsServer({ cert: options.tls.certificatePem, key: options.tls.privateKeyPem }, handler) : createServer(handler);
   const port = await listenOrExplain(server, options.host, options.port, 'S3 API');
-  const url = `http://${options.host}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${options.host}:${port}`;
 
   let closed: Promise<void> | undefined;
   return {
