@@ -247,6 +247,23 @@ describe('AWS IoT Jobs in the sandbox', () => {
     expect(await eventually(released, (list) => list.length === 5)).toHaveLength(5);
   });
 
+  it('grows an exponential rollout by its factor, up to maximumPerMinute', async () => {
+    await createJob('ota-exponential', {
+      targets: things.slice(1, 6).map(thingArn),
+      jobExecutionsRolloutConfig: {
+        maximumPerMinute: 3,
+        exponentialRate: { baseRatePerMinute: 1, incrementFactor: 2, rateIncreaseCriteria: { numberOfNotifiedThings: 1 } },
+      },
+    });
+    // 1 notified → rate 2 → a second → rate 4, capped at 3 → a third, then the minute is full.
+    const released = async () => (await iot.send(new ListJobExecutionsForJobCommand({ jobId: 'ota-exponential' }))).executionSummaries ?? [];
+    expect(await released()).toHaveLength(3);
+    const { job } = await iot.send(new DescribeJobCommand({ jobId: 'ota-exponential' }));
+    expect(job?.jobExecutionsRolloutConfig?.exponentialRate).toEqual({ baseRatePerMinute: 1, incrementFactor: 2, rateIncreaseCriteria: { numberOfNotifiedThings: 1 } });
+    clockOffset += 60;
+    expect(await eventually(released, (list) => list.length === 5)).toHaveLength(5);
+  });
+
   it('times an IN_PROGRESS execution out, re-queues it while retries remain, then leaves it TIMED_OUT', async () => {
     const thingName = things[6]!;
     const device = await connectDevice(thingName);
