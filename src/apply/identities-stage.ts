@@ -11,7 +11,7 @@ import { ensureIdentityBatch, type DeviceOutcome } from './ensure-identity-batch
 import { SAS_KEYS_FILE, SasKeyFile } from './sas-key-file.js';
 
 /** IoT Hub's bulk registry API takes 1 to 100 devices a request. */
-export const BULK_BATCH_SIZE = 100;
+const BULK_BATCH_SIZE = 100;
 const TWIN_CONCURRENCY = 10;
 
 export interface IdentitiesStageOptions {

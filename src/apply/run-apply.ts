@@ -60,6 +60,8 @@ export async function runApply(options: RunApplyOptions): Promise<RunApplyResult
       for (const [name, count] of Object.entries(outcome.counts)) counts[`${stage.name}.${name}`] = count;
       notDone += outcome.notDone.length;
     }
+    // Where every device of the migration stands, for CI to read from the --json summary.
+    for (const [state, count] of Object.entries(store.countsByState())) if (count > 0) counts[`devices.${state}`] = count;
     return { lines, counts, exitCode: notDone > 0 ? ExitCode.devicesNotMigrated : ExitCode.ok };
   } finally {
     store.releaseRun();

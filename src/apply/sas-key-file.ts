@@ -20,6 +20,8 @@ export class SasKeyFile {
     readonly path: string,
     private readonly hostName: string,
     private readonly keys: Map<string, SasKeys>,
+    /** False after a torn last line: the next write must not run on from it. */
+    private atLineStart: boolean,
   ) {}
 
   static async open(stateDir: string, hostName: string): Promise<SasKeyFile> {
@@ -33,7 +35,7 @@ export class SasKeyFile {
       const entry = parseLine(line);
       if (entry) keys.set(entry.deviceId, { primaryKey: entry.primaryKey, secondaryKey: entry.secondaryKey });
     }
-    return new SasKeyFile(path, hostName, keys);
+    return new SasKeyFile(path, hostName, keys, text === '' || text.endsWith('\n'));
   }
 
   get(deviceId: string): SasKeys | undefined {
@@ -56,7 +58,8 @@ export class SasKeyFile {
 
   private async remember(entries: ReadonlyArray<{ deviceId: string; keys: SasKeys }>): Promise<void> {
     if (entries.length === 0) return;
-    const text = entries.map(({ deviceId, keys }) => `${JSON.stringify({ deviceId, hostName: this.hostName, ...keys })}\n`).join('');
+    const lines = entries.map(({ deviceId, keys }) => `${JSON.stringify({ deviceId, hostName: this.hostName, ...keys })}\n`).join('');
+    const text = this.atLineStart ? lines : `\n${lines}`;
     await mkdir(dirname(this.path), { recursive: true });
     const file = await open(this.path, 'a', 0o600);
     try {
@@ -64,6 +67,7 @@ export class SasKeyFile {
       await chmod(this.path, 0o600);
       await file.write(text);
       await file.sync();
+      this.atLineStart = true;
     } finally {
       await file.close();
     }

@@ -21,7 +21,7 @@ export interface HubCallOptions {
  * keeps a bulk run within a few percent of the quota's floor (bench/identities.ts),
  * at the price of a few rejected retries per accepted request.
  */
-export const HUB_THROTTLE_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2_000 };
+const HUB_THROTTLE_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2_000 };
 const TRANSIENT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 10_000 };
 export const MAX_TRANSIENT_RETRIES = 4;
 
@@ -32,7 +32,6 @@ interface SdkErrorShape {
   code?: unknown;
   message?: unknown;
   response?: { statusCode?: number };
-  responseBody?: unknown;
 }
 
 /** The HTTP status an azure-iothub error carries (`error.response.statusCode`), if it got one. */
@@ -40,11 +39,11 @@ export function statusOf(error: unknown): number | undefined {
   return (error as SdkErrorShape | undefined)?.response?.statusCode;
 }
 
-export function isThrottled(error: unknown): boolean {
+function isThrottled(error: unknown): boolean {
   return statusOf(error) === 429 || (error as SdkErrorShape | undefined)?.name === 'ThrottlingError';
 }
 
-export function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): boolean {
   const status = statusOf(error);
   return (status !== undefined && status >= 500) || TRANSIENT_CODES.has(String((error as SdkErrorShape | undefined)?.code));
 }

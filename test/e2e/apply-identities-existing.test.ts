@@ -60,7 +60,13 @@ describe('apply --stage identities with devices already on the hub', () => {
 
     const result = await apply('state', ['--json']);
     expect(result.code, result.stderr).toBe(4);
-    expect(countsOf(result.stdout)).toMatchObject({ 'identities.created': THINGS - 3, 'identities.updated': 2, 'identities.failed': 1 });
+    expect(countsOf(result.stdout)).toMatchObject({
+      'identities.created': THINGS - 3,
+      'identities.updated': 2,
+      'identities.failed': 1,
+      'devices.identity-created': THINGS - 1,
+      'devices.pending': 1,
+    });
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; lines?: string[] });
     expect(lines.find((event) => event.type === 'result')!.lines).toContain(`    ${OVERSIZED}: ArgumentInvalid: tags would be 10401 bytes; IoT Hub allows 8192`);
 

@@ -83,6 +83,7 @@ describe('apply --stage identities on 1,000 devices', () => {
     // Batches the kill caught between the hub's answer and the commit are found on the hub, not created again.
     expect(counts['identities.created']! + counts['identities.unchanged']!).toBe(DEVICES - recordedBeforeKill);
     expect(counts['identities.created']).toBe(DEVICES - onHubAfterKill);
+    expect(counts['devices.identity-created']).toBe(DEVICES);
 
     const expectedIds = manifest.things.map((thing) => thing.clientId).sort();
     expect(t.hub.listDeviceIds()).toEqual(expectedIds);
