@@ -1,7 +1,7 @@
 import type { BulkItemResult, BulkWriteResult, IdentityRegistry } from '../azure/identity-registry.js';
 import { deviceToCreate, deviceToUpdate, identityMatches, type RegisteredDevice } from '../azure/registry-device.js';
 import { twinPatchFor } from '../azure/twin-patch.js';
-import { forEachConcurrently } from '../detect/pacing/pool.js';
+import { forEachConcurrently } from '../pacing/pool.js';
 import type { Identity } from '../plan/schema.js';
 import type { IdentityOutcome } from '../state/device-state.js';
 import type { SasKeyFile } from './sas-key-file.js';

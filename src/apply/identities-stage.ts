@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { IdentityRegistry } from '../azure/identity-registry.js';
 import type { HubCallOptions } from '../azure/hub-call.js';
-import { forEachConcurrently } from '../detect/pacing/pool.js';
+import { forEachConcurrently } from '../pacing/pool.js';
 import { stableStringify } from '../fs/atomic-write.js';
 import type { Identity } from '../plan/schema.js';
 import { identityStepFor, type DeviceEvent, type DeviceRecord, type DeviceState } from '../state/device-state.js';

@@ -1,4 +1,4 @@
-import { fullJitterDelayMs, type BackoffPolicy } from '../detect/pacing/backoff.js';
+import { fullJitterDelayMs, type BackoffPolicy } from '../pacing/backoff.js';
 import { CloudError } from '../errors.js';
 
 /**

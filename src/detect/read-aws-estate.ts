@@ -12,7 +12,7 @@ import type {
   VanishedKind,
 } from './estate-readings.js';
 import type { CallGovernor } from './pacing/call-governor.js';
-import { forEachConcurrently } from './pacing/pool.js';
+import { forEachConcurrently } from '../pacing/pool.js';
 import { ProgressMeter } from './progress-meter.js';
 import { describeCaCertificate, describeCertificate, listCaCertificateIds, listCertificateIds } from './read-certificates.js';
 import { readDataEndpoint } from './read-endpoint.js';

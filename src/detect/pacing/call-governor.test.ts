@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CallGovernor, isThrottlingError, isTransientError, MAX_TRANSIENT_RETRIES } from './call-governor.js';
-import { forEachConcurrently } from './pool.js';
+import { forEachConcurrently } from '../../pacing/pool.js';
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -1,4 +1,4 @@
-import { fullJitterDelayMs, THROTTLE_BACKOFF, TRANSIENT_BACKOFF } from './backoff.js';
+import { fullJitterDelayMs, THROTTLE_BACKOFF, TRANSIENT_BACKOFF } from '../../pacing/backoff.js';
 import { OperationLimiter, type LimiterState } from './operation-limiter.js';
 
 /**
