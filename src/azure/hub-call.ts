@@ -1,5 +1,6 @@
 import { fullJitterDelayMs, type BackoffPolicy } from '../pacing/backoff.js';
 import { CloudError } from '../errors.js';
+import { abortableSleep } from '../pacing/abortable-sleep.js';
 
 /**
  * One IoT Hub service call, retried the way the hub asks: a 429 ThrottlingException is
@@ -60,12 +61,12 @@ export async function callHub<T>(operation: string, call: () => Promise<T>, opti
         throttles += 1;
         const delay = fullJitterDelayMs(throttles, HUB_THROTTLE_BACKOFF, options.random);
         options.onThrottled?.(operation, delay);
-        await sleep(delay, options.signal);
+        await abortableSleep(delay, options.signal);
         continue;
       }
       if (isTransient(error) && failures < MAX_TRANSIENT_RETRIES) {
         failures += 1;
-        await sleep(fullJitterDelayMs(failures, TRANSIENT_BACKOFF, options.random), options.signal);
+        await abortableSleep(fullJitterDelayMs(failures, TRANSIENT_BACKOFF, options.random), options.signal);
         continue;
       }
       throw error;
@@ -118,19 +119,4 @@ export function hubFailure(error: unknown, hostName: string, operation: string):
     return new CloudError(what, { hint: "the hub is at a quota (devices per hub, or its tier's limits): see the plan's sizing, then run apply again", cause: error });
   }
   return new CloudError(what, { hint: 'run apply again to continue; devices done so far are kept', cause: error });
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  signal?.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,5 +1,6 @@
 import { fullJitterDelayMs, THROTTLE_BACKOFF, TRANSIENT_BACKOFF } from '../../pacing/backoff.js';
 import { OperationLimiter, type LimiterState } from './operation-limiter.js';
+import { abortableSleep } from '../../pacing/abortable-sleep.js';
 
 /**
  * Every AWS call detect makes goes through here, one OperationLimiter per API operation.
@@ -127,13 +128,13 @@ export class CallGovernor {
           throttles += 1;
           const delay = fullJitterDelayMs(throttles, THROTTLE_BACKOFF, this.options.random);
           this.options.onThrottled?.(operation, delay);
-          await sleep(delay, signal);
+          await abortableSleep(delay, signal);
           continue;
         }
         limiter.release(permit, 'failed');
         if (isTransientError(error) && failures < MAX_TRANSIENT_RETRIES) {
           failures += 1;
-          await sleep(fullJitterDelayMs(failures, TRANSIENT_BACKOFF, this.options.random), signal);
+          await abortableSleep(fullJitterDelayMs(failures, TRANSIENT_BACKOFF, this.options.random), signal);
           continue;
         }
         if (typeof error === 'object' && error !== null) this.failedCalls.set(error, { operation, endpoint });
@@ -165,19 +166,4 @@ export class CallGovernor {
 /** `ListThingsCommand` → `ListThings`, the name AWS quotas and IAM actions use. */
 function operationNameOf(commandName: string | undefined): string {
   return (commandName ?? 'UnknownOperation').replace(/Command$/, '');
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  signal?.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
