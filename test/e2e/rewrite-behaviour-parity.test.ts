@@ -11,6 +11,7 @@ import { CLASSIC_SHADOW } from '../../src/sandbox/aws/estate.js';
 import { EstateStore } from '../../src/sandbox/aws/estate-store.js';
 import { seedAwsEstate } from '../../src/sandbox/aws/seed-estate.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/sandbox/pki.js';
+import { eventually } from '../support/eventually.js';
 import { startTestHub, type TestHub } from '../support/azure-hub-fixture.js';
 import { uniqueLoopbackHost } from '../support/loopback.js';
 
@@ -90,16 +91,6 @@ function runFirmware(main: string, options: Record<string, unknown>, env: NodeJS
   return { stderr: () => stderr };
 }
 
-async function eventually<T>(read: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 const withoutTwinMetadata = (reported: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(reported).filter(([key]) => !key.startsWith('$')));
 
@@ -124,18 +115,19 @@ describe('the default firmware before and after the rewrite', () => {
 
     const options = { thingName, port: 8883, caPath: join(dir, 'aws-root.pem'), firmwareVersion: FIRMWARE_VERSION, telemetryIntervalMs: 100, ...device(thingName) };
     const original = runFirmware(ORIGINAL, { ...options, endpoint: awsHost, port: broker.port }, {});
-    const onAws = await eventually(() => awsTelemetry[0], `telemetry on AWS (firmware stderr: ${original.stderr()})`);
+    const onAws = await eventually(() => awsTelemetry[0], `telemetry on AWS (firmware stderr: ${original.stderr()})`, 30_000);
     const awsReported = await eventually(
       () => store.estate.shadows[thingName]?.[CLASSIC_SHADOW]?.state.reported,
       `the shadow report on AWS (firmware stderr: ${original.stderr()})`,
+      30_000,
     );
     await observer.endAsync();
 
     const rewritten = runFirmware(REWRITTEN, { ...options, endpoint: hub.host }, { NODE_EXTRA_CA_CERTS: join(dir, 'hub-root.pem') });
-    const onAzure = await eventually(() => hub.hub.events({ deviceId: thingName })[0], `telemetry on IoT Hub (firmware stderr: ${rewritten.stderr()})`);
+    const onAzure = await eventually(() => hub.hub.events({ deviceId: thingName })[0], `telemetry on IoT Hub (firmware stderr: ${rewritten.stderr()})`, 30_000);
     const twinReported = (): Record<string, unknown> =>
       withoutTwinMetadata((hub.hub.getTwin(thingName) as { properties: { reported: Record<string, unknown> } }).properties.reported);
-    const azureReported = await eventually(() => (twinReported().firmwareVersion ? twinReported() : undefined), 'the twin report on IoT Hub');
+    const azureReported = await eventually(() => (twinReported().firmwareVersion ? twinReported() : undefined), 'the twin report on IoT Hub', 30_000);
 
     expect(onAzure.properties['mqtt-topic']).toBe(onAws.topic);
     const azureBody = JSON.parse(onAzure.body.toString('utf8')) as Record<string, unknown>;

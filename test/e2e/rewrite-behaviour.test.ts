@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueCertificate } from '../../src/sandbox/pki.js';
+import { eventually } from '../support/eventually.js';
 import { startTestHub, type TestHub } from '../support/azure-hub-fixture.js';
 
 const MAIN = fileURLToPath(new URL('../../fixtures/firmware-repos-rewritten/thermostat-v2/src/main.ts', import.meta.url));
@@ -47,16 +48,6 @@ afterAll(async () => {
   await t?.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function eventually<T>(read: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const reported = (): Record<string, unknown> => (t.hub.getTwin(DEVICE_ID) as { properties: { reported: Record<string, unknown> } }).properties.reported;
 const readings = (): Array<{ setpoint: number }> => t.hub.events({ deviceId: DEVICE_ID }).map((event) => JSON.parse(event.body.toString('utf8')) as { setpoint: number });
