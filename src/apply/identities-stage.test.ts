@@ -8,6 +8,7 @@ import type { Identity, Plan } from '../plan/schema.js';
 import type { ProgressEvent } from '../progress/events.js';
 import { STATE_DB_FILE, StateStore } from '../state/state-store.js';
 import type { StageContext } from './apply-stage.js';
+import { createRolloutControl } from './rollout-control.js';
 import { identitiesStage, identityDigest } from './identities-stage.js';
 import { FakeIdentityRegistry, identity } from './identity-registry.fixture.js';
 
@@ -33,7 +34,7 @@ const stage = (concurrency = 2) => identitiesStage({ hostName: 'hub.example', co
 
 function context(identities: Identity[], signal = new AbortController().signal): StageContext {
   const plan: LoadedPlan = { dir: 'plan', plan: {} as Plan, identities };
-  return { plan, store, stateDir: dir, emit: (event) => events.push(event), signal };
+  return { plan, store, stateDir: dir, emit: (event) => events.push(event), signal, control: createRolloutControl() };
 }
 
 describe('identitiesStage', () => {

@@ -3,7 +3,8 @@ import { ExitCode, UsageError } from '../errors.js';
 import { loadPlanDirectory } from '../plan/load-plan-directory.js';
 import type { EmitProgress } from '../progress/events.js';
 import { StateStore } from '../state/state-store.js';
-import type { ApplyStage, StageContext } from './apply-stage.js';
+import type { ApplyStage, RolloutControl, StageContext } from './apply-stage.js';
+import { createRolloutControl } from './rollout-control.js';
 
 export interface RunApplyOptions {
   planDir: string;
@@ -19,6 +20,8 @@ export interface RunApplyOptions {
   confirm(lines: readonly string[]): Promise<boolean>;
   emit: EmitProgress;
   signal: AbortSignal;
+  /** Defaults to a control nobody pauses (no TUI). */
+  control?: RolloutControl;
 }
 
 export interface RunApplyResult {
@@ -43,7 +46,7 @@ export async function runApply(options: RunApplyOptions): Promise<RunApplyResult
   try {
     store.claimRun();
     store.bindHub(options.hubHostName);
-    const context: StageContext = { plan, store, stateDir: options.stateDir, emit: options.emit, signal: options.signal };
+    const context: StageContext = { plan, store, stateDir: options.stateDir, emit: options.emit, signal: options.signal, control: options.control ?? createRolloutControl() };
     const previews = options.stages.map((stage) => stage.preview(context));
     if (previews.some((preview) => preview.writes) && !(await options.confirm(previews.flatMap((preview) => preview.lines)))) {
       throw new UsageError('apply cancelled: nothing was written', { hint: 'run it again when ready, with --yes to skip the question' });

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * reporters (NDJSON, text, and the TUI later) only ever read them, so anything a
  * reporter shows must be derivable from this union.
  */
-export const StageSchema = z.enum(['sandbox', 'seed', 'detect', 'scan', 'plan', 'rewrite', 'apply']);
+export const StageSchema = z.enum(['sandbox', 'seed', 'detect', 'scan', 'plan', 'rewrite', 'apply', 'identities', 'bundle', 'upload', 'rollout']);
 export type Stage = z.infer<typeof StageSchema>;
 
 export const ProgressEventSchema = z.discriminatedUnion('type', [
@@ -49,6 +49,37 @@ export const ProgressEventSchema = z.discriminatedUnion('type', [
     /** The file or directory the command produced, when it produced one. */
     path: z.string().optional(),
     lines: z.array(z.string()),
+  }),
+  z.object({
+    /**
+     * One rollout wave of apply (canary, the growing waves, then retry waves for
+     * stragglers): emitted when it starts, as its devices move, and when it ends.
+     */
+    type: z.literal('wave'),
+    wave: z.number().int().positive(),
+    /** "canary", "wave-2", ..., "retry-1". */
+    name: z.string(),
+    status: z.enum(['running', 'paused', 'finished', 'stopped']),
+    /** The AWS IoT job carrying this wave, once created. */
+    jobId: z.string().optional(),
+    devices: z.number().int().nonnegative(),
+    /** Devices of this wave per state (the state machine's names: job-queued, downloading, ..., verified, rolled-back, quarantined). */
+    counts: z.record(z.string(), z.number().int().nonnegative()),
+    /** Verified among the wave's devices that finished, in percent; null before any finished. */
+    successPercent: z.number().min(0).max(100).nullable(),
+    /** A wave whose failure rate exceeds this stops the rollout. */
+    abortThresholdPercent: z.number().min(0).max(100),
+    /** The AWS IoT Jobs rollout cap the wave runs under (executions started per minute). */
+    maximumPerMinute: z.number().int().positive(),
+    /** Why the wave (and the rollout) stopped, for status "stopped". */
+    reason: z.string().optional(),
+  }),
+  z.object({
+    /** A device that left the happy path: rolled back to AWS, or quarantined there. */
+    type: z.literal('device'),
+    deviceId: z.string(),
+    state: z.enum(['rolled-back', 'quarantined']),
+    reason: z.string(),
   }),
   z.object({
     type: z.literal('error'),

@@ -59,6 +59,28 @@ export function createTextReporter(
           for (const text of event.lines) line(text);
           if (event.path) out.write(`${event.path}\n`);
           return;
+        case 'wave': {
+          // Every state change of a wave, but its running counts only as often as progress.
+          const key = `wave/${event.wave}`;
+          const counts = Object.entries(event.counts)
+            .filter(([, count]) => count > 0)
+            .map(([state, count]) => `${state} ${count}`)
+            .join(', ');
+          const success = event.successPercent === null ? '' : `, ${event.successPercent.toFixed(0)}% verified`;
+          const text = `  wave ${event.name} (${event.devices} devices): ${event.status}${counts ? ` — ${counts}` : ''}${success}${event.reason ? ` — ${event.reason}` : ''}`;
+          const now = Date.now();
+          if (event.status !== 'running' || now - (lastPrinted.get(key) ?? 0) >= PROGRESS_INTERVAL_MS) {
+            lastPrinted.set(key, now);
+            pending.delete(key);
+            line(text);
+          } else {
+            pending.set(key, text);
+          }
+          return;
+        }
+        case 'device':
+          line(`  ✗ ${event.deviceId} ${event.state}: ${event.reason}`);
+          return;
         case 'error':
           return;
         case 'summary':

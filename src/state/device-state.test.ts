@@ -23,6 +23,11 @@ describe('nextDeviceRecord', () => {
         identityDigest: 'd1',
         identityOutcome: 'created',
         identityAttempts: 2,
+        wave: null,
+        jobId: null,
+        rolloutAttempts: 0,
+        firmwareBefore: null,
+        firmwareAfter: null,
         enrolledAt: T0,
         stateChangedAt: T1,
         updatedAt: T1,
@@ -74,5 +79,51 @@ describe('identityStepFor', () => {
       expect(identityStepFor(inState(state, 'd1'), 'd1')).toEqual({ kind: 'done' });
       expect(identityStepFor(inState(state, 'd1'), 'd2')).toEqual({ kind: 'locked', state });
     }
+  });
+});
+
+describe('nextDeviceRecord in the rollout', () => {
+  const queued = (from: DeviceRecord = inState('identity-created')) => {
+    const result = nextDeviceRecord(from, { type: 'job-queued', jobId: 'iotmigrate-w1', wave: 1, firmwareBefore: '1.0.0' }, T1);
+    if (!result.ok) throw new Error(result.problem);
+    return result.record;
+  };
+
+  it('queues a device with its job, wave and the firmware it runs, counting the attempt', () => {
+    expect(queued()).toMatchObject({ state: 'job-queued', jobId: 'iotmigrate-w1', wave: 1, rolloutAttempts: 1, firmwareBefore: '1.0.0', stateChangedAt: T1 });
+  });
+
+  it('lets observations skip steps forward, repeats change nothing, and never goes back', () => {
+    const installed = nextDeviceRecord(queued(), { type: 'progressed', to: 'installed' }, T1);
+    expect(installed).toMatchObject({ ok: true, record: { state: 'installed' } });
+    if (!installed.ok) return;
+    expect(nextDeviceRecord(installed.record, { type: 'progressed', to: 'installed' }, T1)).toEqual({ ok: true, record: installed.record });
+    expect(nextDeviceRecord(installed.record, { type: 'progressed', to: 'downloading' }, T1)).toMatchObject({ ok: false });
+    expect(nextDeviceRecord(installed.record, { type: 'verified', firmwareAfter: '1.0.0-azure' }, T1)).toMatchObject({
+      ok: true,
+      record: { state: 'verified', firmwareAfter: '1.0.0-azure', firmwareBefore: '1.0.0', reason: null },
+    });
+  });
+
+  it('rolls back an in-flight device, takes it again in a retry wave, and quarantines only a rolled-back one', () => {
+    const rolledBack = nextDeviceRecord(queued(), { type: 'rolled-back', reason: 'IoT Hub refused the connection' }, T1);
+    expect(rolledBack).toMatchObject({ ok: true, record: { state: 'rolled-back', reason: 'IoT Hub refused the connection' } });
+    if (!rolledBack.ok) return;
+    const retried = nextDeviceRecord(rolledBack.record, { type: 'job-queued', jobId: 'iotmigrate-r1', wave: 4, firmwareBefore: '9.9.9' }, T1);
+    expect(retried).toMatchObject({ ok: true, record: { state: 'job-queued', wave: 4, rolloutAttempts: 2, firmwareBefore: '1.0.0', reason: null } });
+    expect(nextDeviceRecord(rolledBack.record, { type: 'quarantined', reason: 'out of retry waves' }, T1)).toMatchObject({
+      ok: true,
+      record: { state: 'quarantined' },
+    });
+    expect(nextDeviceRecord(queued(), { type: 'quarantined', reason: 'x' }, T1).ok).toBe(false);
+    expect(nextDeviceRecord(inState('verified'), { type: 'rolled-back', reason: 'x' }, T1).ok).toBe(false);
+  });
+
+  it('returns a device whose job was cancelled before it started to identity-created, with the reason', () => {
+    expect(nextDeviceRecord(queued(), { type: 'job-canceled', reason: 'wave 1 aborted' }, T1)).toMatchObject({
+      ok: true,
+      record: { state: 'identity-created', reason: 'wave 1 aborted', jobId: 'iotmigrate-w1' },
+    });
+    expect(nextDeviceRecord(inState('downloading'), { type: 'job-canceled', reason: 'x' }, T1).ok).toBe(false);
   });
 });

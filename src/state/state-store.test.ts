@@ -64,6 +64,35 @@ describe('StateStore', () => {
     expect(state.countsByState().pending).toBe(2);
   });
 
+  it('keeps each device\'s transitions, counts per wave, and lists devices by state', () => {
+    const state = open();
+    state.enrol(['a', 'b']);
+    state.record([
+      { deviceId: 'a', event: { type: 'identity-ensured', outcome: 'created', digest: 'd' } },
+      { deviceId: 'b', event: { type: 'identity-ensured', outcome: 'created', digest: 'd' } },
+    ]);
+    clock = 10;
+    state.record([
+      { deviceId: 'a', event: { type: 'job-queued', jobId: 'j1', wave: 1, firmwareBefore: '1.0.0' } },
+      { deviceId: 'b', event: { type: 'job-queued', jobId: 'j1', wave: 1, firmwareBefore: '1.0.0' } },
+    ]);
+    clock = 20;
+    state.record([
+      { deviceId: 'a', event: { type: 'progressed', to: 'downloading' } },
+      { deviceId: 'a', event: { type: 'progressed', to: 'downloading' } },
+      { deviceId: 'b', event: { type: 'rolled-back', reason: 'refused' } },
+    ]);
+    expect(state.history('a').map((step) => [step.at, step.from, step.to])).toEqual([
+      ['2026-01-01T00:00:00.000Z', 'pending', 'identity-created'],
+      ['2026-01-01T00:00:10.000Z', 'identity-created', 'job-queued'],
+      ['2026-01-01T00:00:20.000Z', 'job-queued', 'downloading'],
+    ]);
+    expect(state.history('b').at(-1)).toEqual({ at: '2026-01-01T00:00:20.000Z', from: 'job-queued', to: 'rolled-back', event: 'rolled-back', reason: 'refused' });
+    expect(state.countsByWave().get(1)).toMatchObject({ downloading: 1, 'rolled-back': 1 });
+    expect([...state.list({ states: ['rolled-back'] })].map((record) => record.deviceId)).toEqual(['b']);
+    expect([...state.list()].map((record) => record.deviceId)).toEqual(['a', 'b']);
+  });
+
   it('stays bound to the hub of its first run', () => {
     const state = open();
     state.bindHub('hub-a.azure-devices.net');
@@ -95,6 +124,6 @@ describe('StateStore', () => {
     const raw = new Database(join(dir, STATE_DB_FILE));
     raw.pragma('user_version = 99');
     raw.close();
-    expect(() => open()).toThrow('was written by a newer iotmigrate (state schema 99; this one knows 1)');
+    expect(() => open()).toThrow('was written by a newer iotmigrate (state schema 99; this one knows 2)');
   });
 });

@@ -16,7 +16,7 @@ import {
 export const STATE_DB_FILE = 'state.db';
 
 /** Bumped with every change to the tables; each version's migration is in MIGRATIONS. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const quoted = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
 const MIGRATIONS: Record<number, string> = {
@@ -35,7 +35,33 @@ const MIGRATIONS: Record<number, string> = {
     CREATE INDEX devices_by_state ON devices (state);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   `,
+  2: `
+    ALTER TABLE devices ADD COLUMN wave INTEGER;
+    ALTER TABLE devices ADD COLUMN job_id TEXT;
+    ALTER TABLE devices ADD COLUMN rollout_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE devices ADD COLUMN firmware_before TEXT;
+    ALTER TABLE devices ADD COLUMN firmware_after TEXT;
+    CREATE INDEX devices_by_wave ON devices (wave, state);
+    CREATE TABLE transitions (
+      device_id TEXT NOT NULL,
+      at TEXT NOT NULL,
+      from_state TEXT NOT NULL,
+      to_state TEXT NOT NULL,
+      event TEXT NOT NULL,
+      reason TEXT
+    );
+    CREATE INDEX transitions_by_device ON transitions (device_id, at);
+  `,
 };
+
+/** One step of a device's history, for the report's timestamps. */
+export interface DeviceTransition {
+  at: string;
+  from: DeviceState;
+  to: DeviceState;
+  event: DeviceEvent['type'];
+  reason: string | null;
+}
 
 interface DeviceRow {
   device_id: string;
@@ -44,6 +70,11 @@ interface DeviceRow {
   identity_digest: string | null;
   identity_outcome: IdentityOutcome | null;
   identity_attempts: number;
+  wave: number | null;
+  job_id: string | null;
+  rollout_attempts: number;
+  firmware_before: string | null;
+  firmware_after: string | null;
   enrolled_at: string;
   state_changed_at: string;
   updated_at: string;
@@ -66,6 +97,7 @@ export class StateStore {
   private readonly getStatement: Database.Statement<[string], DeviceRow>;
   private readonly insertStatement: Database.Statement<DeviceRow>;
   private readonly updateStatement: Database.Statement<DeviceRow>;
+  private readonly transitionStatement: Database.Statement<[string, string, string, string, string, string | null]>;
 
   private constructor(
     private readonly db: Database.Database,
@@ -74,14 +106,18 @@ export class StateStore {
   ) {
     this.getStatement = db.prepare('SELECT * FROM devices WHERE device_id = ?');
     this.insertStatement = db.prepare(
-      `INSERT OR IGNORE INTO devices VALUES (@device_id, @state, @reason, @identity_digest, @identity_outcome,
-        @identity_attempts, @enrolled_at, @state_changed_at, @updated_at)`,
+      `INSERT OR IGNORE INTO devices (device_id, state, reason, identity_digest, identity_outcome, identity_attempts,
+        wave, job_id, rollout_attempts, firmware_before, firmware_after, enrolled_at, state_changed_at, updated_at)
+       VALUES (@device_id, @state, @reason, @identity_digest, @identity_outcome, @identity_attempts,
+        @wave, @job_id, @rollout_attempts, @firmware_before, @firmware_after, @enrolled_at, @state_changed_at, @updated_at)`,
     );
     this.updateStatement = db.prepare(
       `UPDATE devices SET state = @state, reason = @reason, identity_digest = @identity_digest,
-        identity_outcome = @identity_outcome, identity_attempts = @identity_attempts,
+        identity_outcome = @identity_outcome, identity_attempts = @identity_attempts, wave = @wave, job_id = @job_id,
+        rollout_attempts = @rollout_attempts, firmware_before = @firmware_before, firmware_after = @firmware_after,
         state_changed_at = @state_changed_at, updated_at = @updated_at WHERE device_id = @device_id`,
     );
+    this.transitionStatement = db.prepare('INSERT INTO transitions VALUES (?, ?, ?, ?, ?, ?)');
   }
 
   static open(stateDir: string, options: { now?: () => Date } = {}): StateStore {
@@ -165,17 +201,53 @@ export class StateStore {
         if (!current) throw new Error(`state store: ${event.type} for device ${deviceId}, which was never enrolled`);
         const transition = nextDeviceRecord(current, event, at);
         if (!transition.ok) throw new Error(`state store: ${transition.problem}`);
-        this.updateStatement.run(rowOf(transition.record));
-        return transition.record;
+        const next = transition.record;
+        if (next === current) return current;
+        this.updateStatement.run(rowOf(next));
+        if (next.state !== current.state || next.reason !== current.reason) {
+          this.transitionStatement.run(deviceId, at, current.state, next.state, event.type, next.reason);
+        }
+        return next;
       }),
     )();
   }
 
   countsByState(): Record<DeviceState, number> {
-    const counts = Object.fromEntries(DEVICE_STATES.map((state) => [state, 0])) as Record<DeviceState, number>;
+    const counts = zeroCounts();
     const rows = this.db.prepare('SELECT state, COUNT(*) AS count FROM devices GROUP BY state').all() as Array<{ state: DeviceState; count: number }>;
     for (const row of rows) counts[row.state] = row.count;
     return counts;
+  }
+
+  /** Counts per state of each wave's devices (a device counts in the wave of its latest job). */
+  countsByWave(): Map<number, Record<DeviceState, number>> {
+    const rows = this.db
+      .prepare('SELECT wave, state, COUNT(*) AS count FROM devices WHERE wave IS NOT NULL GROUP BY wave, state ORDER BY wave')
+      .all() as Array<{ wave: number; state: DeviceState; count: number }>;
+    const waves = new Map<number, Record<DeviceState, number>>();
+    for (const row of rows) {
+      const counts = waves.get(row.wave) ?? zeroCounts();
+      counts[row.state] = row.count;
+      waves.set(row.wave, counts);
+    }
+    return waves;
+  }
+
+  /** Every device (or those in `states`), by device ID; iterates so a 100k fleet is never held twice. */
+  *list(options: { states?: readonly DeviceState[] } = {}): Generator<DeviceRecord> {
+    const states = options.states;
+    const statement = states
+      ? this.db.prepare(`SELECT * FROM devices WHERE state IN (${states.map(() => '?').join(', ')}) ORDER BY device_id`)
+      : this.db.prepare('SELECT * FROM devices ORDER BY device_id');
+    for (const row of statement.iterate(...(states ?? [])) as IterableIterator<DeviceRow>) yield recordOf(row);
+  }
+
+  /** The device's transitions, oldest first. */
+  history(deviceId: string): DeviceTransition[] {
+    const rows = this.db
+      .prepare('SELECT at, from_state, to_state, event, reason FROM transitions WHERE device_id = ? ORDER BY rowid')
+      .all(deviceId) as Array<{ at: string; from_state: DeviceState; to_state: DeviceState; event: DeviceEvent['type']; reason: string | null }>;
+    return rows.map((row) => ({ at: row.at, from: row.from_state, to: row.to_state, event: row.event, reason: row.reason }));
   }
 
   /** Pending devices whose last attempt failed, by device ID. */
@@ -189,14 +261,19 @@ export class StateStore {
     this.db.close();
   }
 
-  private meta(key: string): string | undefined {
+  /** A stage's own bookkeeping (bundle digest, job IDs per wave, ...), kept with the devices it concerns. */
+  meta(key: string): string | undefined {
     const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value;
   }
 
-  private setMeta(key: string, value: string): void {
+  setMeta(key: string, value: string): void {
     this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
+}
+
+function zeroCounts(): Record<DeviceState, number> {
+  return Object.fromEntries(DEVICE_STATES.map((state) => [state, 0])) as Record<DeviceState, number>;
 }
 
 function migrate(db: Database.Database, path: string): void {
@@ -229,6 +306,11 @@ function recordOf(row: DeviceRow): DeviceRecord {
     identityDigest: row.identity_digest,
     identityOutcome: row.identity_outcome,
     identityAttempts: row.identity_attempts,
+    wave: row.wave,
+    jobId: row.job_id,
+    rolloutAttempts: row.rollout_attempts,
+    firmwareBefore: row.firmware_before,
+    firmwareAfter: row.firmware_after,
     enrolledAt: row.enrolled_at,
     stateChangedAt: row.state_changed_at,
     updatedAt: row.updated_at,
@@ -243,6 +325,11 @@ function rowOf(record: DeviceRecord): DeviceRow {
     identity_digest: record.identityDigest,
     identity_outcome: record.identityOutcome,
     identity_attempts: record.identityAttempts,
+    wave: record.wave,
+    job_id: record.jobId,
+    rollout_attempts: record.rolloutAttempts,
+    firmware_before: record.firmwareBefore,
+    firmware_after: record.firmwareAfter,
     enrolled_at: record.enrolledAt,
     state_changed_at: record.stateChangedAt,
     updated_at: record.updatedAt,

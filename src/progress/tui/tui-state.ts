@@ -77,6 +77,9 @@ export function reduceTui(state: TuiState, event: ProgressEvent, at: number): Tu
         { ...state, ...(event.path === undefined ? {} : { resultPath: event.path }) },
         event.lines.length > 0 ? [{ kind: 'result', lines: event.lines }] : [],
       );
+    case 'wave':
+    case 'device':
+      return state;
     case 'error':
       // The top-level handler prints it once the view is gone; the summary that follows closes the view.
       return state;
