@@ -23,6 +23,9 @@ interface PlanFlags {
   abortMinExecuted?: string;
   inProgressTimeout: string;
   retries: string;
+  retryWaves: string;
+  retryCoolDown: string;
+  azureConnectTimeout: string;
   firmwareRepo?: string;
 }
 
@@ -50,6 +53,9 @@ export function registerPlanCommand(program: Command): void {
     .option('--abort-min-executed <n>', 'devices that must have run before the abort threshold applies (default: the canary size)')
     .option('--in-progress-timeout <minutes>', 'time a device may take to update (1-10080)', '30')
     .option('--retries <n>', 'retries of a failed or timed-out device (0-10)', '2')
+    .option('--retry-waves <n>', 'later waves that take rolled-back devices again before quarantine (0-10)', '2')
+    .option('--retry-cool-down <seconds>', 'pause before each retry wave', '300')
+    .option('--azure-connect-timeout <seconds>', "how long a device's update agent waits for IoT Hub before it boots its old firmware", '300')
     .addHelpText(
       'after',
       `
@@ -84,6 +90,9 @@ summary on stderr and the plan directory on stdout. The same inputs give the sam
             flags.abortMinExecuted === undefined ? undefined : numberFlag('--abort-min-executed', flags.abortMinExecuted, { integer: true }),
           inProgressTimeoutMinutes: numberFlag('--in-progress-timeout', flags.inProgressTimeout, { integer: true }),
           numberOfRetries: numberFlag('--retries', flags.retries, { integer: true, zero: true }),
+          retryWaves: numberFlag('--retry-waves', flags.retryWaves, { integer: true, zero: true }),
+          retryCoolDownSeconds: numberFlag('--retry-cool-down', flags.retryCoolDown, { integer: true, zero: true }),
+          azureConnectTimeoutSeconds: numberFlag('--azure-connect-timeout', flags.azureConnectTimeout, { integer: true }),
         },
       };
       await runCommand('plan', globalOptionsOf(command), async ({ emit }) => {

@@ -108,6 +108,8 @@ describe('buildPlan', () => {
       abort: { failureType: 'ALL', thresholdPercentage: 10, minimumExecutedThings: 2 },
       inProgressTimeoutMinutes: 30,
       retries: { failureTypes: ['FAILED', 'TIMED_OUT'], numberOfRetries: 2 },
+      stragglers: { retryWaves: 2, coolDownSeconds: 300 },
+      azureConnectTimeoutSeconds: 300,
     });
   });
 
@@ -140,6 +142,7 @@ describe('buildPlan', () => {
     [{ resourceGroup: 'rg.' }, '--resource-group "rg." is not valid'],
     [{ location: 'West Europe' }, '--location "West Europe" is not valid'],
     [{ rollout: { ...DEFAULT_ROLLOUT_LIMITS, numberOfRetries: 11 } }, '--retries must be'],
+    [{ rollout: { ...DEFAULT_ROLLOUT_LIMITS, inProgressTimeoutMinutes: 5, azureConnectTimeoutSeconds: 300 } }, '--azure-connect-timeout must be whole seconds from 1 to 299'],
     [{ waves: { ...DEFAULT_WAVE_SETTINGS, canaryPercent: 101 } }, '--canary-percent'],
     [{ sku: 'S3' as const, units: 20 }, 'S3 has at most 10 units'],
   ])('refuses bad options %j', (override, message) => {

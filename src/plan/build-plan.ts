@@ -204,6 +204,8 @@ export function buildPlan(
       },
       inProgressTimeoutMinutes: options.rollout.inProgressTimeoutMinutes,
       retries: { failureTypes: ['FAILED', 'TIMED_OUT'], numberOfRetries: options.rollout.numberOfRetries },
+      stragglers: { retryWaves: options.rollout.retryWaves, coolDownSeconds: options.rollout.retryCoolDownSeconds },
+      azureConnectTimeoutSeconds: options.rollout.azureConnectTimeoutSeconds,
     },
     notMigrated: sortNotMigrated([...thingsNotMigrated, ...estateNotMigrated(manifest, routing)]),
     firmware,

@@ -11,6 +11,12 @@ export interface RolloutLimits {
   abortMinimumExecutedThings: number | undefined;
   inProgressTimeoutMinutes: number;
   numberOfRetries: number;
+  /** Later waves that take again the devices a wave rolled back, before they are quarantined. */
+  retryWaves: number;
+  /** Pause before a retry wave, so a passing cause (a flaky link, a busy hub) can clear. */
+  retryCoolDownSeconds: number;
+  /** How long a device's update agent waits for IoT Hub before it boots the old firmware again. */
+  azureConnectTimeoutSeconds: number;
 }
 
 export const DEFAULT_ROLLOUT_LIMITS: RolloutLimits = {
@@ -21,6 +27,9 @@ export const DEFAULT_ROLLOUT_LIMITS: RolloutLimits = {
   // not keep a wave "in progress" for ever.
   inProgressTimeoutMinutes: 30,
   numberOfRetries: 2,
+  retryWaves: 2,
+  retryCoolDownSeconds: 300,
+  azureConnectTimeoutSeconds: 300,
 };
 
 export function rolloutLimitsProblem(limits: RolloutLimits): string | undefined {
@@ -32,5 +41,11 @@ export function rolloutLimitsProblem(limits: RolloutLimits): string | undefined 
   }
   if (!whole(limits.inProgressTimeoutMinutes, 1, 10_080)) return '--in-progress-timeout must be whole minutes from 1 to 10080 (7 days)';
   if (!whole(limits.numberOfRetries, 0, 10)) return '--retries must be a whole number from 0 to 10';
+  if (!whole(limits.retryWaves, 0, 10)) return '--retry-waves must be a whole number from 0 to 10';
+  if (!whole(limits.retryCoolDownSeconds, 0, 86_400)) return '--retry-cool-down must be whole seconds from 0 to 86400';
+  // The agent must give up on IoT Hub and report FAILED before AWS times the execution out.
+  if (!whole(limits.azureConnectTimeoutSeconds, 1, limits.inProgressTimeoutMinutes * 60 - 1)) {
+    return `--azure-connect-timeout must be whole seconds from 1 to ${limits.inProgressTimeoutMinutes * 60 - 1}, below --in-progress-timeout`;
+  }
   return undefined;
 }

@@ -197,6 +197,10 @@ export const PlanSchema = z.object({
     }),
     inProgressTimeoutMinutes: z.number().int().min(1).max(10_080),
     retries: z.object({ failureTypes: z.array(z.enum(['FAILED', 'TIMED_OUT'])), numberOfRetries: z.number().int().min(0).max(10) }),
+    /** Devices a wave rolled back are taken again by up to this many retry waves, then quarantined on AWS. */
+    stragglers: z.object({ retryWaves: z.number().int().min(0).max(10), coolDownSeconds: z.number().int().min(0).max(86_400) }),
+    /** The update agent's wait for IoT Hub (job document connectTimeoutSeconds). */
+    azureConnectTimeoutSeconds: z.number().int().positive(),
   }),
   notMigrated: z.array(NotMigratedSchema),
   /** The firmware rewrite (plan --firmware-repo): where the rewritten sources and the report are. */
