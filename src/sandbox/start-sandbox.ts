@@ -4,6 +4,7 @@ import type { EmitProgress } from '../progress/events.js';
 import { stableStringify, writeFileAtomic } from '../fs/atomic-write.js';
 import { issueCertificate } from './pki.js';
 import { loadOrCreateSandboxCas, type SandboxCas } from './sandbox-ca.js';
+import { loadOrCreateSigningKey } from '../ota/signing-key.js';
 import { EstateStore } from './aws/estate-store.js';
 import { seedAwsEstate } from './aws/seed-estate.js';
 import { startControlPlane } from './aws/control-plane/start-control-plane.js';
@@ -21,6 +22,8 @@ export const SANDBOX_HUB_NAME = 'iotmigrate-sandbox';
 const REGISTERED_CA_NAME = 'example-corp-device-ca';
 export const DEFAULT_PORTS = { api: 4566, mqtt: 8883, s3: 4567 } as const;
 export const SANDBOX_RUNTIME_FILE = 'sandbox.json';
+/** The fleet vendor's firmware code-signing key: the simulated devices trust its public half. */
+export const SANDBOX_SIGNING_KEY_FILE = 'firmware-signing-key.pem';
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'AKIASANDBOX000000000', secretAccessKey: 'sandbox-secret-access-key' } as const;
 
 export interface SandboxOptions {
@@ -69,6 +72,8 @@ export interface Sandbox {
   s3: S3Server;
   hub: IotHub;
   cas: SandboxCas;
+  /** The ed25519 key the simulated fleet trusts for firmware; `sandbox env` hands it to plan and apply. */
+  firmwareSigningKeyFile: string;
   /** The estate was freshly seeded (false when an existing state dir was reopened). */
   seeded: boolean;
   stop(): Promise<void>;
@@ -95,6 +100,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   emit({ type: 'stage', stage: 'sandbox', status: 'started', title: `Starting the sandbox on ${host} (AWS) and ${hubHost} (Azure IoT Hub)` });
   const cas = await loadOrCreateSandboxCas(stateDir);
   await writeFile(cas.rootCaFile, cas.root.certificatePem);
+  const firmwareSigningKeyFile = join(stateDir, SANDBOX_SIGNING_KEY_FILE);
+  await loadOrCreateSigningKey(firmwareSigningKeyFile);
 
   const existing = await EstateStore.load(stateDir);
   const store = existing ?? (await seedNewEstate(stateDir, region, cas, options, emit));
@@ -176,6 +183,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     IOTHUB_CONNECTION_STRING: hub.connectionString,
     IOTHUB_HOSTNAME: hub.hostName,
     NODE_EXTRA_CA_CERTS: cas.rootCaFile,
+    // The vendor key the fleet trusts, for plan and apply to sign firmware with (their --signing-key).
+    IOTMIGRATE_PLAN_SIGNING_KEY: firmwareSigningKeyFile,
+    IOTMIGRATE_APPLY_SIGNING_KEY: firmwareSigningKeyFile,
   };
   const runtimeFile = join(stateDir, SANDBOX_RUNTIME_FILE);
   const record: SandboxRuntimeRecord = {
@@ -202,6 +212,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     s3,
     hub,
     cas,
+    firmwareSigningKeyFile,
     seeded: existing === undefined,
     stop() {
       stopped ??= (async () => {
