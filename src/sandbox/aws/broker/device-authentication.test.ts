@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { emptyEstate, type CertificateStatus } from '../estate.js';
 import { EstateStore } from '../estate-store.js';
-import { deviceConnectRefusal } from './device-authentication.js';
+import { admitDevice, thingNameCandidates } from './device-authentication.js';
 
 // Authentication only hashes the DER, so any bytes stand in for a certificate here.
 const der = Buffer.from('device certificate DER');
@@ -27,9 +27,23 @@ function storeWith(status: CertificateStatus, notAfter = 2_000): EstateStore {
   return EstateStore.inMemory(estate);
 }
 
+const deviceConnectRefusal = (...args: Parameters<typeof admitDevice>) => {
+  const admission = admitDevice(...args);
+  return 'refusal' in admission ? admission.refusal : undefined;
+};
+
 describe('device authentication', () => {
   it('lets an active certificate connect as the thing it is attached to', () => {
-    expect(deviceConnectRefusal(storeWith('ACTIVE'), 'sensor-1', der, 1_000)).toBeUndefined();
+    expect(admitDevice(storeWith('ACTIVE'), 'sensor-1', der, 1_000)).toEqual({ thingName: 'sensor-1' });
+  });
+
+  it('lets it connect as `<thing>-<suffix>` too, acting for that thing (policy client/${iot:Connection.Thing.ThingName}*)', () => {
+    expect(admitDevice(storeWith('ACTIVE'), 'sensor-1-ota', der, 1_000)).toEqual({ thingName: 'sensor-1' });
+    expect(admitDevice(storeWith('ACTIVE'), 'sensor-1-shadow-2', der, 1_000)).toEqual({ thingName: 'sensor-1' });
+    expect(deviceConnectRefusal(storeWith('ACTIVE'), 'sensor-1ota', der, 1_000)).toMatch(/not attached/);
+    expect(deviceConnectRefusal(storeWith('ACTIVE'), 'sensor', der, 1_000)).toMatch(/not attached/);
+    expect(thingNameCandidates('a-b-c')).toEqual(['a-b-c', 'a-b', 'a']);
+    expect(thingNameCandidates('-x')).toEqual(['-x']);
   });
 
   it('refuses everything else', () => {

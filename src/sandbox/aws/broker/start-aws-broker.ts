@@ -3,7 +3,7 @@ import { Aedes, type Client } from 'aedes';
 import { listenMqttOverTls, notAuthorized } from '../../mqtt-tls-listener.js';
 import type { EstateStore } from '../estate-store.js';
 import { nowEpochSeconds } from '../estate.js';
-import { deviceConnectRefusal } from './device-authentication.js';
+import { admitDevice } from './device-authentication.js';
 import { handleShadowRequest } from './shadow-service.js';
 import { isShadowTopic, parseShadowRequestTopic } from './shadow-topics.js';
 import { JobRunner } from '../jobs/job-runner.js';
@@ -40,6 +40,8 @@ export interface AwsBroker {
 export async function startAwsBroker(options: AwsBrokerOptions): Promise<AwsBroker> {
   const { store } = options;
   const clients = new Set<Client>();
+  // The thing each connection acts for: its client ID is the thing name or `<thing>-<suffix>`.
+  const thingOf = new WeakMap<Client, string>();
   const ownJobs = options.jobs ? undefined : new JobRunner({ store });
   const jobs = options.jobs ?? ownJobs!;
   // Replies go out at QoS 1 and aedes lowers that to each subscription's QoS, as AWS does.
@@ -49,16 +51,17 @@ export async function startAwsBroker(options: AwsBrokerOptions): Promise<AwsBrok
   const aedes: Aedes = await Aedes.createBroker({
     authenticate(client, _username, _password, done) {
       const certificateDer = client.conn instanceof TLSSocket ? client.conn.getPeerX509Certificate()?.raw : undefined;
-      const refusal = deviceConnectRefusal(store, client.id, certificateDer, nowEpochSeconds());
-      if (refusal === undefined) return done(null, true);
-      done(notAuthorized(refusal), false);
+      const admission = admitDevice(store, client.id, certificateDer, nowEpochSeconds());
+      if ('refusal' in admission) return done(notAuthorized(admission.refusal), false);
+      thingOf.set(client, admission.thingName);
+      done(null, true);
     },
     authorizePublish(client, packet, callback) {
       if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
       if (client && isJobsTopic(packet.topic)) {
         const request = parseJobsRequestTopic(packet.topic);
         // As for shadows: a device may only make its own thing's requests; replies and notifications are the service's.
-        if (!request || request.thingName !== client.id) return callback(new Error(`not authorized to publish to ${packet.topic}`));
+        if (!request || request.thingName !== thingOf.get(client)) return callback(new Error(`not authorized to publish to ${packet.topic}`));
         packet.retain = false;
         const reply = handleJobsRequest(jobs, request, packet.payload);
         publishJson(reply.topic, reply.payload);
@@ -68,7 +71,7 @@ export async function startAwsBroker(options: AwsBrokerOptions): Promise<AwsBrok
       const request = parseShadowRequestTopic(packet.topic);
       // AWS disconnects a client that publishes outside its policy: a device may only use
       // its own thing's shadow, and the response topics are the shadow service's alone.
-      if (!request || request.thingName !== client.id) return callback(new Error(`not authorized to publish to ${packet.topic}`));
+      if (!request || request.thingName !== thingOf.get(client)) return callback(new Error(`not authorized to publish to ${packet.topic}`));
       // The shadow service consumes requests; one must never come back as a retained message.
       packet.retain = false;
       // Replies go out at QoS 1 and aedes lowers that to each subscription's QoS, as AWS does.
@@ -77,7 +80,7 @@ export async function startAwsBroker(options: AwsBrokerOptions): Promise<AwsBrok
     },
     // Job documents carry presigned URLs: a device may not listen in on another thing's jobs.
     authorizeSubscribe(client, subscription, callback) {
-      if (client && mayReceiveOtherThingsJobs(subscription.topic, client.id)) return callback(null, null);
+      if (client && mayReceiveOtherThingsJobs(subscription.topic, thingOf.get(client) ?? client.id)) return callback(null, null);
       callback(null, subscription);
     },
     // Shadow and Jobs requests still run through aedes so QoS 1 ones are acknowledged; this
