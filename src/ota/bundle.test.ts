@@ -30,10 +30,11 @@ async function rawBundle(entries: Array<{ name: string; type?: 'file' | 'symlink
   const pack = tarPack();
   const chunks: Buffer[] = [];
   pack.on('data', (chunk) => chunks.push(chunk as Buffer));
-  const ended = new Promise((resolve) => pack.on('end', resolve));
+  const ended = new Promise<void>((resolve) => pack.on('end', () => resolve()));
   for (const entry of entries) {
-    const content = Buffer.from(entry.content ?? '');
-    pack.entry({ name: entry.name, type: entry.type ?? 'file', size: entry.type === 'file' || !entry.type ? content.length : 0, linkname: entry.linkname }, entry.type && entry.type !== 'file' ? undefined : content);
+    const type = entry.type ?? 'file';
+    const content = Buffer.from(type === 'file' ? (entry.content ?? '') : '');
+    pack.entry({ name: entry.name, type, size: content.length, linkname: entry.linkname }, content);
   }
   pack.finalize();
   await ended;
