@@ -6,8 +6,10 @@ import { registerApplyCommand } from './commands/apply.js';
 import { registerDetectCommand } from './commands/detect.js';
 import { registerRewriteCommand } from './commands/rewrite.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerSchemaCommand } from './commands/schema.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { VERSION } from './version.js';
 
@@ -28,6 +30,8 @@ function buildProgram(): Command {
   registerRewriteCommand(program);
   registerPlanCommand(program);
   registerApplyCommand(program);
+  registerStatusCommand(program);
+  registerReportCommand(program);
   registerValidateCommand(program);
   registerSchemaCommand(program);
   bindEnvironmentVariables(program);

@@ -21,7 +21,7 @@ const MAX_ISSUES_SHOWN = 5;
  * with the file and JSON path, before anything is written anywhere.
  */
 export async function loadPlanDirectory(dir: string): Promise<LoadedPlan> {
-  const plan = parseWith(PlanSchema, await readJson(join(dir, PLAN_FILE), dir), join(dir, PLAN_FILE));
+  const plan = await loadPlanFile(dir);
   const identitiesPath = join(dir, plan.identities.file);
   const identities = parseWith(IdentitiesFileSchema, await readJson(identitiesPath, dir), identitiesPath).devices;
   const seen = new Map<string, number>();
@@ -36,6 +36,11 @@ export async function loadPlanDirectory(dir: string): Promise<LoadedPlan> {
     seen.set(identity.deviceId, index);
   }
   return { dir, plan, identities };
+}
+
+/** plan.json alone, checked like loadPlanDirectory does, for readers that need no identities (status, report). */
+export async function loadPlanFile(dir: string): Promise<Plan> {
+  return parseWith(PlanSchema, await readJson(join(dir, PLAN_FILE), dir), join(dir, PLAN_FILE));
 }
 
 async function readJson(path: string, dir: string): Promise<unknown> {

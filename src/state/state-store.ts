@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError, UsageError } from '../errors.js';
@@ -141,6 +141,50 @@ export class StateStore {
   }
 
   /**
+   * For readers (status, report) while apply may be writing in another process: a
+   * read-only connection neither creates nor migrates anything, takes no write lock, and
+   * under WAL reads its snapshot without waiting for apply's open transaction.
+   */
+  static openReadOnly(stateDir: string): StateStore {
+    const path = join(stateDir, STATE_DB_FILE);
+    if (!existsSync(path)) {
+      throw new UsageError(`no state database at ${path}`, {
+        hint: 'run `iotmigrate apply` first, or pass --state-dir with the directory apply used',
+      });
+    }
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 5000');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version !== SCHEMA_VERSION) {
+        throw new UsageError(`${path} has state schema ${version}; this iotmigrate reads ${SCHEMA_VERSION}`, {
+          hint: version > SCHEMA_VERSION ? 'run the iotmigrate that wrote it' : 'run `iotmigrate apply` once with this version to upgrade it',
+        });
+      }
+    } catch (error) {
+      db.close();
+      if ((error as { code?: string }).code === 'SQLITE_NOTADB') {
+        throw new InputError(`${path} is not an iotmigrate state database`, { hint: 'choose another --state-dir', cause: error });
+      }
+      throw error;
+    }
+    return new StateStore(db, path, () => new Date());
+  }
+
+  /**
+   * Runs `read` on one snapshot of the store, so counts and rows read in it agree even
+   * while apply commits. Only for a connection nobody else uses meanwhile (a reader's own).
+   */
+  async readConsistently<T>(read: () => Promise<T> | T): Promise<T> {
+    this.db.exec('BEGIN');
+    try {
+      return await read();
+    } finally {
+      this.db.exec('COMMIT');
+    }
+  }
+
+  /**
    * Ties the store to one hub: its states say what exists on that hub, so applying them
    * to another would skip devices that hub never got.
    */
@@ -171,6 +215,18 @@ export class StateStore {
 
   releaseRun(pid: number = process.pid): void {
     this.db.prepare("DELETE FROM meta WHERE key = 'apply-pid' AND value = ?").run(String(pid));
+  }
+
+  /** The pid of the apply holding the run lock, if that process still runs. */
+  runningApplyPid(): number | undefined {
+    const holder = Number(this.meta('apply-pid'));
+    return holder && isRunning(holder) ? holder : undefined;
+  }
+
+  /** When any device last changed (ISO), or undefined for an empty store. */
+  lastUpdatedAt(): string | undefined {
+    const row = this.db.prepare('SELECT MAX(updated_at) AS at FROM devices').get() as { at: string | null };
+    return row.at ?? undefined;
   }
 
   get(deviceId: string): DeviceRecord | undefined {
