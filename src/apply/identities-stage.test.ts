@@ -54,7 +54,7 @@ describe('identitiesStage', () => {
     // One at the start, then one per batch.
     expect(progress).toHaveLength(4);
     expect(progress[0]).toMatchObject({ done: 0, total: 250 });
-    expect(progress.at(-1)).toMatchObject({ stage: 'apply', resource: 'identities', done: 250, total: 250 });
+    expect(progress.at(-1)).toMatchObject({ stage: 'identities', resource: 'identities', done: 250, total: 250 });
   });
 
   it('has nothing to do on a second run, and asks nothing', async () => {

@@ -68,7 +68,7 @@ export function identitiesStage(options: IdentitiesStageOptions): ApplyStage {
           signal,
           onThrottled: (operation, retryInMs) => {
             throttled += 1;
-            emit({ type: 'throttled', stage: 'apply', operation, retryInMs });
+            emit({ type: 'throttled', stage: 'identities', operation, retryInMs });
           },
         }),
         sasKeys: await SasKeyFile.open(stateDir, options.hostName),
@@ -79,7 +79,7 @@ export function identitiesStage(options: IdentitiesStageOptions): ApplyStage {
       const started = performance.now();
       let done = 0;
       const total = work.ensure.length;
-      if (total > 0) emit({ type: 'progress', stage: 'apply', resource: 'identities', done, total });
+      if (total > 0) emit({ type: 'progress', stage: 'identities', resource: 'identities', done, total });
       await forEachConcurrently(batchesOf(work.ensure, BULK_BATCH_SIZE), options.concurrency, async (batch) => {
         signal.throwIfAborted();
         const outcomes = await ensureIdentityBatch(batch, deps);
@@ -87,7 +87,7 @@ export function identitiesStage(options: IdentitiesStageOptions): ApplyStage {
         for (const outcome of outcomes) counts[outcome.kind] += 1;
         done += batch.length;
         const seconds = (performance.now() - started) / 1000;
-        emit({ type: 'progress', stage: 'apply', resource: 'identities', done, total, ratePerSecond: seconds > 0 ? done / seconds : undefined });
+        emit({ type: 'progress', stage: 'identities', resource: 'identities', done, total, ratePerSecond: seconds > 0 ? done / seconds : undefined });
       });
 
       const inPlan = new Set(plan.identities.map((identity) => identity.deviceId));

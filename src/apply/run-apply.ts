@@ -56,9 +56,9 @@ export async function runApply(options: RunApplyOptions): Promise<RunApplyResult
     const counts: Record<string, number> = {};
     let notDone = 0;
     for (const stage of options.stages) {
-      options.emit({ type: 'stage', stage: 'apply', status: 'started', title: stage.title });
+      options.emit({ type: 'stage', stage: stage.name, status: 'started', title: stage.title });
       const outcome = await stage.run(context);
-      options.emit({ type: 'stage', stage: 'apply', status: 'finished' });
+      options.emit({ type: 'stage', stage: stage.name, status: 'finished' });
       lines.push(...outcome.lines);
       for (const [name, count] of Object.entries(outcome.counts)) counts[`${stage.name}.${name}`] = count;
       notDone += outcome.notDone.length;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { RolloutControl } from '../apply/apply-stage.js';
 import type { Reporter } from '../progress/reporter.js';
 
 export interface GlobalOptions {
@@ -15,9 +16,10 @@ export function globalOptionsOf(command: Command): GlobalOptions {
 /**
  * NDJSON on stdout with --json; the live ink view when stderr is a terminal (unless
  * --no-tui); plain text on stderr otherwise. Each reporter is imported only when chosen:
- * ink and React are too heavy to load for `--help` or a CI run.
+ * ink and React are too heavy to load for `--help` or a CI run. Only the live view takes
+ * the rollout `control` (its `p` key); NDJSON and plain lines have no keys.
  */
-export async function createReporter(options: GlobalOptions, command: string): Promise<Reporter> {
+export async function createReporter(options: GlobalOptions, command: string, control?: RolloutControl): Promise<Reporter> {
   if (options.json) {
     const { createNdjsonReporter } = await import('../progress/ndjson-reporter.js');
     return createNdjsonReporter();
@@ -27,7 +29,7 @@ export async function createReporter(options: GlobalOptions, command: string): P
   // nothing until the end: plain lines serve both better.
   if (options.tui && process.stderr.isTTY && process.stderr.columns > 0 && !runsInCi(process.env)) {
     const { createTuiReporter } = await import('../progress/tui/tui-reporter.js');
-    return createTuiReporter({ command, verbose: options.verbose });
+    return createTuiReporter({ command, verbose: options.verbose, control });
   }
   const { createTextReporter } = await import('../progress/text-reporter.js');
   return createTextReporter({ verbose: options.verbose });

@@ -1,16 +1,23 @@
+import type { RolloutControl } from '../apply/apply-stage.js';
+import { createRolloutControl } from '../apply/rollout-control.js';
 import { ExitCode, isIotMigrateError } from '../errors.js';
 import type { EmitProgress } from '../progress/events.js';
+import { fleetSummaryOf, NO_DEVICES, type FleetSummary } from '../progress/fleet-summary.js';
 import { createReporter, type GlobalOptions } from './global-options.js';
 
 export interface CommandContext {
   emit: EmitProgress;
   /** Aborted on SIGINT/SIGTERM: long work stops between calls and keeps its checkpoint. */
   signal: AbortSignal;
+  /** The rollout's pause switch: the live view's `p` key flips it; a command with a rollout hands it to runApply. */
+  control: RolloutControl;
 }
 
 export interface CommandOutcome {
   exitCode?: ExitCode;
   counts?: Record<string, number>;
+  /** The summary's device figures where the command knows them; otherwise read from `devices.<state>` counts. */
+  fleet?: Partial<FleetSummary>;
 }
 
 /**
@@ -23,7 +30,8 @@ export async function runCommand(
   globals: GlobalOptions,
   body: (context: CommandContext) => Promise<CommandOutcome>,
 ): Promise<void> {
-  const reporter = await createReporter(globals, name);
+  const control = createRolloutControl();
+  const reporter = await createReporter(globals, name, control);
   const started = Date.now();
   const controller = new AbortController();
   const interrupt = (signal: NodeJS.Signals) => {
@@ -34,15 +42,16 @@ export async function runCommand(
   process.on('SIGTERM', interrupt);
   const emit: EmitProgress = (event) => reporter.emit(event);
   try {
-    const outcome = await body({ emit, signal: controller.signal });
+    const outcome = await body({ emit, signal: controller.signal, control });
     const exitCode = outcome.exitCode ?? ExitCode.ok;
-    emit({ type: 'summary', command: name, durationMs: Date.now() - started, exitCode, counts: outcome.counts ?? {} });
+    const counts = outcome.counts ?? {};
+    emit({ type: 'summary', command: name, durationMs: Date.now() - started, exitCode, ...fleetSummaryOf(counts, outcome.fleet), counts });
     process.exitCode = exitCode;
   } catch (error) {
     const exitCode = exitCodeOf(error);
     if (isIotMigrateError(error)) emit({ type: 'error', message: error.message, hint: error.hint, exitCode });
     else emit({ type: 'error', message: String((error as Error)?.message ?? error), exitCode });
-    emit({ type: 'summary', command: name, durationMs: Date.now() - started, exitCode, counts: {} });
+    emit({ type: 'summary', command: name, durationMs: Date.now() - started, exitCode, ...NO_DEVICES, counts: {} });
     throw error;
   } finally {
     reporter.close();

@@ -88,10 +88,22 @@ export const ProgressEventSchema = z.discriminatedUnion('type', [
     exitCode: z.number().int(),
   }),
   z.object({
+    /** The last line of every run, also a failed one. */
     type: z.literal('summary'),
     command: z.string(),
     durationMs: z.number().nonnegative(),
     exitCode: z.number().int(),
+    /** The devices the run concerned: detect's things, plan's planned identities, apply's devices in the state store. */
+    devices: z.number().int().nonnegative(),
+    /** On IoT Hub with the new firmware, confirmed on both clouds. */
+    verified: z.number().int().nonnegative(),
+    /** Back on AWS on their old firmware, with a reason; a later run or retry wave takes them again. */
+    rolledBack: z.number().int().nonnegative(),
+    /** Out of retries: left on AWS in the quarantine thing group, with a reason. */
+    quarantined: z.number().int().nonnegative(),
+    /** Devices this run could not take further (plan: things it cannot migrate; apply: devices a stage failed). */
+    failed: z.number().int().nonnegative(),
+    /** Everything else the command counted, named by the command ("things", "identities.created", "devices.verified", ...). */
     counts: z.record(z.string(), z.number()),
   }),
 ]);

@@ -10,10 +10,13 @@ export interface TuiAppProps {
   onDetach: () => void;
   /** Ctrl-C: raw mode swallows the terminal's SIGINT, so the app has to raise it. */
   onInterrupt: () => void;
+  /** The `p` key, for a command with a rollout to pause; without it `p` does nothing. */
+  onTogglePause?: () => void;
+  paused?: boolean;
 }
 
 /** The view plus what only a live terminal has: a ticking clock and the keys. */
-export function TuiApp({ state, now, onDetach, onInterrupt }: TuiAppProps) {
+export function TuiApp({ state, now, onDetach, onInterrupt, onTogglePause, paused = false }: TuiAppProps) {
   // ink takes this from `stdin.isTTY`, which is undefined, not false, on a pipe or /dev/null.
   const keys = useStdin().isRawModeSupported === true;
   const time = useClock(now, state.summary === undefined);
@@ -30,11 +33,12 @@ export function TuiApp({ state, now, onDetach, onInterrupt }: TuiAppProps) {
         for (let press = 0; press < interrupts; press++) onInterrupt();
       } else if (input === '?') setHelp((shown) => !shown);
       else if (input === 'q') onDetach();
+      else if (input === 'p') onTogglePause?.();
     },
     { isActive: keys },
   );
 
-  return <TuiView state={state} now={time} keys={keys} help={help} stopping={stopping} />;
+  return <TuiView state={state} now={time} keys={keys} help={help} stopping={stopping} pausable={onTogglePause !== undefined} paused={paused} />;
 }
 
 /** Re-reads the clock every spinner frame while the run is live; the timer never holds the process open. */

@@ -2,7 +2,8 @@ import { Console } from 'node:console';
 import { EventEmitter } from 'node:events';
 import { stripVTControlCharacters } from 'node:util';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { detectEnd, detectMidway } from './tui-events.fixture.js';
+import { createRolloutControl } from '../../apply/rollout-control.js';
+import { detectEnd, detectMidway, rolloutMidway } from './tui-events.fixture.js';
 import { createTuiReporter } from './tui-reporter.js';
 
 // ink decides when it is imported whether it runs under CI (and then draws only the last
@@ -77,7 +78,7 @@ beforeAll(() => {
 const START = 1_000_000;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 30));
 
-function setUp(keyboard = new FakeKeyboard()) {
+function setUp(keyboard = new FakeKeyboard(), control?: ReturnType<typeof createRolloutControl>) {
   const err = new FakeTerminal();
   const stdin = keyboard;
   const out = new FakeOut();
@@ -90,6 +91,7 @@ function setUp(keyboard = new FakeKeyboard()) {
     stdin: stdin as unknown as NodeJS.ReadStream,
     now: () => clock,
     interrupt: () => interrupts.push(clock),
+    control,
   });
   const play = (events: typeof detectMidway) => {
     for (const [at, event] of events) {
@@ -154,6 +156,23 @@ describe('createTuiReporter', () => {
     stdin.type('\u0003');
     await tick();
     expect(interrupts).toEqual([START + 6_000]);
+    reporter.close();
+  });
+
+  it('pauses the rollout control on p and resumes it on p again, saying so on the terminal', async () => {
+    const control = createRolloutControl();
+    const { err, stdin, reporter, play } = setUp(new FakeKeyboard(), control);
+    play(rolloutMidway);
+    await tick();
+    stdin.type('p');
+    await tick();
+    expect(control.paused).toBe(true);
+    expect(err.plain()).toContain('⏸ paused — press p to resume');
+    const before = err.text.length;
+    stdin.type('p');
+    await tick();
+    expect(control.paused).toBe(false);
+    expect(stripVTControlCharacters(err.text.slice(before))).toContain('p pause');
     reporter.close();
   });
 

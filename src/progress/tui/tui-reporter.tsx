@@ -1,4 +1,5 @@
 import { render, type Instance } from 'ink';
+import type { RolloutControl } from '../../apply/apply-stage.js';
 import type { ProgressEvent } from '../events.js';
 import type { Reporter } from '../reporter.js';
 import { createTextReporter } from '../text-reporter.js';
@@ -16,6 +17,8 @@ export interface TuiReporterOptions {
   now?: () => number;
   /** What Ctrl-C does; by default the SIGINT the terminal would have sent outside raw mode. */
   interrupt?: () => void;
+  /** The rollout's pause switch, which the `p` key flips; commands without a rollout give none. */
+  control?: RolloutControl;
 }
 
 /**
@@ -37,7 +40,17 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
 
   let instance: Instance | undefined;
 
-  const app = () => <TuiApp state={state} now={now} onDetach={detach} onInterrupt={interrupt} />;
+  const { control } = options;
+  const togglePause = control
+    ? () => {
+        if (control.paused) control.resume();
+        else control.pause();
+        draw();
+      }
+    : undefined;
+  const app = () => (
+    <TuiApp state={state} now={now} onDetach={detach} onInterrupt={interrupt} onTogglePause={togglePause} paused={control?.paused ?? false} />
+  );
   // Drawn from the first event on: until then the terminal (stdin in cooked mode, stderr)
   // belongs to the command, which may ask its one confirmation before any work starts.
   const draw = () => {

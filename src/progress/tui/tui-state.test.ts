@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectEnd, detectMidway, planRun, type TimedEvent } from './tui-events.fixture.js';
-import { currentlyThrottled, initialTuiState, reduceTui, throughput, type TuiState } from './tui-state.js';
+import { detectEnd, detectMidway, planRun, rolloutMidway, type TimedEvent } from './tui-events.fixture.js';
+import { currentlyThrottled, initialTuiState, reduceTui, rolloutPace, throughput, type TuiState } from './tui-state.js';
 
 const START = 1_000_000;
 
@@ -91,5 +91,39 @@ describe('reduceTui', () => {
     const snapshot = structuredClone(before);
     fold('detect', detectEnd, before);
     expect(before).toEqual(snapshot);
+  });
+});
+
+describe('reduceTui, rollout', () => {
+  it('keeps running waves live, moves finished ones and failed devices up, and counts the failures', () => {
+    const state = fold('apply', rolloutMidway);
+    expect(state.waves.map((wave) => [wave.name, wave.status])).toEqual([['wave-2', 'running']]);
+    expect(state.rolloutCapPerMinute).toBe(1000);
+    expect(state.failures).toEqual({ rolledBack: 1, quarantined: 0 });
+    expect(state.finished.map((line) => line.kind)).toEqual(['stage-started', 'wave', 'device']);
+    expect(state.finished[1]).toMatchObject({ kind: 'wave', wave: { name: 'canary', status: 'finished', successPercent: 100 } });
+    expect(state.finished[2]).toMatchObject({ kind: 'device', failure: { deviceId: 'thermostat-00007', reason: 'IoT Hub not reached within 300 s' } });
+  });
+
+  it('gives the rollout its own pace in devices a minute, with the AWS cap, outside the generic throughput', () => {
+    const state = fold('apply', rolloutMidway);
+    expect(rolloutPace(state)).toEqual({ devicesPerMinute: 60, etaMs: 92_000, capPerMinute: 1000 });
+    expect(throughput(state).ratePerSecond).toBe(0);
+    expect(rolloutPace(fold('detect', detectMidway))).toBeUndefined();
+  });
+
+  it('takes a stopped wave out of the live area with its reason', () => {
+    const state = fold('apply', [
+      ...rolloutMidway,
+      [
+        20_000,
+        {
+          type: 'wave', wave: 2, name: 'wave-2', status: 'stopped', devices: 10, counts: { verified: 8, 'rolled-back': 2 },
+          successPercent: 80, abortThresholdPercent: 10, maximumPerMinute: 1000, reason: '20% failed, above the 10% threshold',
+        },
+      ],
+    ]);
+    expect(state.waves).toEqual([]);
+    expect(state.finished.at(-1)).toMatchObject({ kind: 'wave', wave: { status: 'stopped', reason: '20% failed, above the 10% threshold' } });
   });
 });

@@ -18,6 +18,12 @@ export interface TuiState {
   /** Operation → when a `throttled` event last named it. */
   throttled: Record<string, ThrottleMark>;
   warnings: number;
+  /** Rollout waves still under way (running or paused); finished and stopped ones move to `finished`. */
+  waves: WaveLine[];
+  /** The AWS IoT Jobs rollout cap of the latest wave: what bounds the rollout's throughput. */
+  rolloutCapPerMinute?: number;
+  /** Devices that left the happy path so far, by where they ended up. */
+  failures: { rolledBack: number; quarantined: number };
   finished: FinishedLine[];
   /** What the command produced; the reporter prints it on stdout once the view is gone. */
   resultPath?: string;
@@ -40,6 +46,9 @@ export interface Bar {
   startedAt: number;
 }
 
+export type WaveLine = Omit<Extract<ProgressEvent, { type: 'wave' }>, 'type'>;
+export type DeviceFailure = Omit<Extract<ProgressEvent, { type: 'device' }>, 'type'>;
+
 export interface ThrottleMark {
   stage: Stage;
   lastAt: number;
@@ -51,13 +60,15 @@ export type FinishedLine =
   | { id: number; kind: 'bar'; resource: string; done: number; total?: number; durationMs: number }
   | { id: number; kind: 'warning'; message: string }
   | { id: number; kind: 'log'; message: string }
+  | { id: number; kind: 'wave'; wave: WaveLine }
+  | { id: number; kind: 'device'; failure: DeviceFailure }
   | { id: number; kind: 'result'; lines: string[] };
 
 type WithoutId<Line> = Line extends unknown ? Omit<Line, 'id'> : never;
 type NewLine = WithoutId<FinishedLine>;
 
 export function initialTuiState(command: string, at: number, options: { verbose?: boolean } = {}): TuiState {
-  return { command, startedAt: at, verbose: options.verbose ?? false, running: [], bars: [], throttled: {}, warnings: 0, finished: [] };
+  return { command, startedAt: at, verbose: options.verbose ?? false, running: [], bars: [], throttled: {}, warnings: 0, waves: [], failures: { rolledBack: 0, quarantined: 0 }, finished: [] };
 }
 
 export function reduceTui(state: TuiState, event: ProgressEvent, at: number): TuiState {
@@ -78,8 +89,15 @@ export function reduceTui(state: TuiState, event: ProgressEvent, at: number): Tu
         event.lines.length > 0 ? [{ kind: 'result', lines: event.lines }] : [],
       );
     case 'wave':
-    case 'device':
-      return state;
+      return advanceWave(state, event);
+    case 'device': {
+      const { type: _type, ...failure } = event;
+      const failures =
+        event.state === 'rolled-back'
+          ? { ...state.failures, rolledBack: state.failures.rolledBack + 1 }
+          : { ...state.failures, quarantined: state.failures.quarantined + 1 };
+      return appendFinished({ ...state, failures }, [{ kind: 'device', failure }]);
+    }
     case 'error':
       // The top-level handler prints it once the view is gone; the summary that follows closes the view.
       return state;
@@ -136,6 +154,15 @@ function advanceBar(state: TuiState, event: Extract<ProgressEvent, { type: 'prog
   return { ...state, bars: existing ? state.bars.map((other) => (other.key === key ? bar : other)) : [...state.bars, bar] };
 }
 
+/** A wave stays live while it runs or is paused; its last event (finished or stopped) moves up for good. */
+function advanceWave(state: TuiState, event: Extract<ProgressEvent, { type: 'wave' }>): TuiState {
+  const { type: _type, ...wave } = event;
+  const others = state.waves.filter((live) => live.wave !== wave.wave);
+  const next = { ...state, rolloutCapPerMinute: wave.maximumPerMinute };
+  if (wave.status === 'finished' || wave.status === 'stopped') return appendFinished({ ...next, waves: others }, [{ kind: 'wave', wave }]);
+  return { ...next, waves: [...others, wave].sort((a, b) => a.wave - b.wave) };
+}
+
 function finishedBar(bar: Bar, at: number): NewLine {
   return { kind: 'bar', resource: bar.resource, done: bar.done, ...(bar.total === undefined ? {} : { total: bar.total }), durationMs: at - bar.startedAt };
 }
@@ -144,6 +171,22 @@ function appendFinished(state: TuiState, lines: NewLine[]): TuiState {
   if (lines.length === 0) return state;
   const firstId = state.finished.length;
   return { ...state, finished: [...state.finished, ...lines.map((line, index) => ({ ...line, id: firstId + index }) as FinishedLine)] };
+}
+
+/**
+ * The rollout's pace in devices a minute and its ETA, from the live `rollout` counts:
+ * set beside the AWS rollout cap, it shows whether AWS IoT Jobs or the devices bound the run.
+ */
+export function rolloutPace(state: TuiState): { devicesPerMinute: number; etaMs?: number; capPerMinute?: number } | undefined {
+  const bars = state.bars.filter((bar) => bar.stage === 'rollout');
+  if (bars.length === 0) return undefined;
+  const devicesPerMinute = bars.reduce((sum, bar) => sum + (bar.ratePerSecond ?? 0), 0) * 60;
+  const etas = bars.map(etaMs).filter((eta): eta is number => eta !== undefined);
+  return {
+    devicesPerMinute,
+    ...(etas.length > 0 ? { etaMs: Math.max(...etas) } : {}),
+    ...(state.rolloutCapPerMinute === undefined ? {} : { capPerMinute: state.rolloutCapPerMinute }),
+  };
 }
 
 /** A `throttled` event counts as current for this long; the producers repeat them at most once a second. */
@@ -169,7 +212,8 @@ export function etaMs(bar: Bar): number | undefined {
 export function throughput(state: TuiState): { ratePerSecond: number; etaMs?: number; boundBy?: string } {
   let ratePerSecond = 0;
   let slowest: { etaMs: number; resource: string } | undefined;
-  for (const bar of state.bars) {
+  // The rollout's counts have a pace line of their own (rolloutPace), in devices a minute.
+  for (const bar of state.bars.filter((live) => live.stage !== 'rollout')) {
     ratePerSecond += bar.ratePerSecond ?? 0;
     const eta = etaMs(bar);
     if (eta !== undefined && (slowest === undefined || eta > slowest.etaMs)) slowest = { etaMs: eta, resource: bar.resource };

@@ -1,7 +1,9 @@
 import { render } from 'ink-testing-library';
 import { createElement } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { detectEnd, detectMidway, planRun, type TimedEvent } from './tui-events.fixture.js';
+import { detectEnd, detectMidway, planRun, rolloutMidway, type TimedEvent } from './tui-events.fixture.js';
+import { createRolloutControl } from '../../apply/rollout-control.js';
+import { NO_DEVICES } from '../fleet-summary.js';
 import { TuiApp } from './tui-app.js';
 import { initialTuiState, reduceTui, type TuiState } from './tui-state.js';
 import { TuiView } from './tui-view.js';
@@ -14,11 +16,13 @@ function fold(command: string, events: TimedEvent[], state: TuiState = initialTu
   return events.reduce((current, [at, event]) => reduceTui(current, event, START + at), state);
 }
 
-function frameOf(state: TuiState, now: number, ui: { help?: boolean; stopping?: boolean } = {}): string {
-  const view = render(createElement(TuiView, { state, now, keys: true, help: ui.help ?? false, stopping: ui.stopping ?? false }));
+function frameOf(state: TuiState, now: number, ui: { help?: boolean; stopping?: boolean; pausable?: boolean; paused?: boolean } = {}): string {
+  const view = render(createElement(TuiView, { state, now, keys: true, help: ui.help ?? false, stopping: ui.stopping ?? false, pausable: ui.pausable, paused: ui.paused }));
   unmount = view.unmount;
   return view.lastFrame() ?? '';
 }
+
+const sleep = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('TuiView', () => {
   it('draws a detect mid-way: header, bars with rate and ETA, throughput, what is throttled', () => {
@@ -72,7 +76,7 @@ describe('TuiView', () => {
     const failed = fold('detect', [
       ...detectMidway,
       [7_000, { type: 'error', message: 'interrupted by SIGINT', exitCode: 130 }],
-      [7_000, { type: 'summary', command: 'detect', durationMs: 7_000, exitCode: 130, counts: {} }],
+      [7_000, { type: 'summary', command: 'detect', durationMs: 7_000, exitCode: 130, ...NO_DEVICES, counts: {} }],
     ]);
     const frame = frameOf(failed, START + 7_100);
     expect(frame).toMatch(/shadows {7}█{4}░{20} 100\/500  20%\n/);
@@ -91,8 +95,63 @@ describe('TuiView', () => {
   });
 });
 
+describe('TuiView, rollout', () => {
+  it('draws one line per running wave, the finished canary and the failure above, the pace against the AWS cap', () => {
+    const frame = frameOf(fold('apply', rolloutMidway), START + 12_000, { pausable: true });
+    expect(frame).toMatch(/iotmigrate apply │ rollout │ Rolling the firmware out wave by wave +0:12/);
+    expect(frame).toContain('✔ wave canary 5 devices │ verified 5 │ 100% ok · abort >10%');
+    expect(frame).toContain('✗ thermostat-00007 rolled back: IoT Hub not reached within 300 s');
+    expect(frame).toMatch(
+      /▸ wave-2 10 │ queued 2, downloading 3, on hub 1, verified 3, rolled back 1 │ 75% ok · abort >10%\n/,
+    );
+    expect(frame).toContain('throughput 60 devices/min · ETA 1:32 · AWS rollout cap 1,000/min');
+    expect(frame).toContain('✗ 1 rolled back · 0 quarantined (each above, with its reason)');
+    expect(frame).toContain('? help · p pause · q detach · ctrl-c stop');
+    expect(frame).not.toContain('paused');
+  });
+
+  it('says when the rollout is paused and how to resume, and lists p in the help', () => {
+    const frame = frameOf(fold('apply', rolloutMidway), START + 12_000, { pausable: true, paused: true, help: true });
+    expect(frame).toContain('⏸ paused — press p to resume');
+    expect(frame).toContain('? help · p resume · q detach');
+    expect(frame).toContain('pause the rollout before its next wave');
+  });
+
+  it('offers no p key to a command without a rollout', () => {
+    expect(frameOf(fold('detect', detectMidway), START + 6_000, { pausable: true })).not.toContain('p pause');
+  });
+
+  it('ends with the waves where they stood when the run failed', () => {
+    const state = fold('apply', [...rolloutMidway, [13_000, { type: 'summary', command: 'apply', durationMs: 13_000, exitCode: 130, ...NO_DEVICES, counts: {} }]]);
+    const frame = frameOf(state, START + 13_000);
+    expect(frame).toContain('▸ wave-2');
+    expect(frame).toContain('✖ apply interrupted after 13.0 s (exit 130)');
+  });
+});
+
 describe('TuiApp', () => {
-  const sleep = () => new Promise((resolve) => setTimeout(resolve, 20));
+  it('flips the rollout control with p, and back', async () => {
+    const control = createRolloutControl();
+    const state = fold('apply', rolloutMidway);
+    const props = () => ({ state, now: () => START + 12_000, onDetach: () => {}, onInterrupt: () => {}, onTogglePause, paused: control.paused });
+    const onTogglePause = () => {
+      if (control.paused) control.resume();
+      else control.pause();
+      view.rerender(createElement(TuiApp, props()));
+    };
+    const view = render(createElement(TuiApp, props()));
+    unmount = view.unmount;
+    await sleep();
+    view.stdin.write('p');
+    await sleep();
+    expect(control.paused).toBe(true);
+    expect(view.lastFrame()).toContain('⏸ paused — press p to resume');
+    view.stdin.write('p');
+    await sleep();
+    expect(control.paused).toBe(false);
+    expect(view.lastFrame()).not.toContain('paused —');
+  });
+
 
   it('toggles help with ?, detaches with q and raises an interrupt on ctrl-c', async () => {
     const calls: string[] = [];

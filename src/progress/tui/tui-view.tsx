@@ -1,7 +1,8 @@
 import { Box, Static, Text, useStdout } from 'ink';
 import { assertNever } from '../../assert-never.js';
 import { formatClock, formatDuration, formatRate, percent, progressBar, spinnerAt } from './format.js';
-import { currentlyThrottled, etaMs, throughput, type Bar, type FinishedLine, type TuiState } from './tui-state.js';
+import { currentlyThrottled, etaMs, rolloutPace, throughput, type Bar, type DeviceFailure, type FinishedLine, type TuiState, type WaveLine } from './tui-state.js';
+import { perMinuteText, waveCountsText, waveHealthText, waveStatusText } from './wave-text.js';
 
 export interface TuiViewProps {
   state: TuiState;
@@ -11,6 +12,10 @@ export interface TuiViewProps {
   help: boolean;
   /** Ctrl-C was pressed once: the command is winding down at its next safe point. */
   stopping: boolean;
+  /** The command has a rollout the `p` key can pause (apply, demo). */
+  pausable?: boolean;
+  /** The rollout is held before its next wave. */
+  paused?: boolean;
 }
 
 const BAR_CELLS = 24;
@@ -19,7 +24,9 @@ const MIN_NAME_WIDTH = 12;
 const FINISHED_NAME_WIDTH = 16;
 
 /** A pure picture of the state at `now`: finished lines above in <Static>, the small live area below. */
-export function TuiView({ state, now, keys, help, stopping }: TuiViewProps) {
+export function TuiView({ state, now, keys, help, stopping, pausable = false, paused = false }: TuiViewProps) {
+  // The key means something once a rollout is in sight; before that, detect and plan have no use for it.
+  const showPause = keys && pausable && (paused || state.waves.length > 0 || state.running.some((run) => run.stage === 'rollout'));
   return (
     <>
       <Static items={state.finished}>{(line) => <FinishedLineView key={line.id} line={line} />}</Static>
@@ -28,10 +35,14 @@ export function TuiView({ state, now, keys, help, stopping }: TuiViewProps) {
       ) : (
         <Box flexDirection="column" marginTop={1}>
           <Header state={state} now={now} />
+          <Waves waves={state.waves} />
           <Bars bars={state.bars} />
           <Pace state={state} now={now} />
-          <Footer warnings={state.warnings} keys={keys} stopping={stopping} />
-          {help && keys ? <Help /> : null}
+          <RolloutPace state={state} />
+          <Failures failures={state.failures} />
+          {paused ? <Text color="yellow">  ⏸ paused — press p to resume (the running wave goes on; the next one waits)</Text> : null}
+          <Footer warnings={state.warnings} keys={keys} stopping={stopping} pause={showPause ? (paused ? 'resume' : 'pause') : undefined} />
+          {help && keys ? <Help pausable={pausable} /> : null}
         </Box>
       )}
     </>
@@ -63,6 +74,10 @@ function FinishedLineView({ line }: { line: FinishedLine }) {
       return <Warning message={line.message} />;
     case 'log':
       return <Text dimColor>  {line.message.trimStart()}</Text>;
+    case 'wave':
+      return <FinishedWave wave={line.wave} />;
+    case 'device':
+      return <FailedDevice failure={line.failure} />;
     case 'result':
       return (
         <Box flexDirection="column" marginTop={1}>
@@ -94,12 +109,20 @@ function Warning({ message }: { message: string }) {
 
 function Header({ state, now }: { state: TuiState; now: number }) {
   const current = state.running.at(-1);
+  // The stage by its name (identities, bundle, rollout, ...) where it is not the command's own.
+  const stage = current && current.stage !== state.command ? current.stage : undefined;
   return (
     <Box justifyContent="space-between">
       <Text wrap="truncate-end">
         <Text color="cyan">{spinnerAt(now)} </Text>
         <Text bold>iotmigrate {state.command}</Text>
         <Text dimColor> │ </Text>
+        {stage ? (
+          <>
+            <Text color="cyan">{stage}</Text>
+            <Text dimColor> │ </Text>
+          </>
+        ) : null}
         <Text>{current ? current.title : state.finished.length === 0 ? 'starting' : 'working'}</Text>
       </Text>
       <Text dimColor> {formatClock(now - state.startedAt)}</Text>
@@ -178,10 +201,76 @@ function Pace({ state, now }: { state: TuiState; now: number }) {
   );
 }
 
-function Footer({ warnings, keys, stopping }: { warnings: number; keys: boolean; stopping: boolean }) {
+/** One line per wave under way (a running one by its arrow, a paused one says so): its devices by state, how it does against its abort threshold. */
+function Waves({ waves }: { waves: WaveLine[] }) {
+  const nameWidth = Math.max(0, ...waves.map((wave) => wave.name.length));
+  return (
+    <>
+      {waves.map((wave) => (
+        <Text key={wave.wave} wrap="truncate-end">
+          {'  '}
+          {wave.status === 'paused' ? <Text color="yellow">⏸ {wave.name} paused</Text> : <Text color="cyan">▸ {wave.name.padEnd(nameWidth)}</Text>}{' '}
+          {wave.devices} │ {waveCountsText(wave.counts) || 'starting'}
+          <Text dimColor> │ {waveHealthText(wave)}</Text>
+        </Text>
+      ))}
+    </>
+  );
+}
+
+function FinishedWave({ wave }: { wave: WaveLine }) {
+  const stopped = wave.status === 'stopped';
+  return (
+    <Text>
+      <Text color={stopped ? 'red' : 'green'}>  {stopped ? '✖' : '✔'} wave {wave.name}</Text> {wave.devices} devices │ {waveCountsText(wave.counts)}
+      <Text dimColor> │ {waveHealthText(wave)}</Text>
+      {stopped ? <Text color="red"> │ {waveStatusText(wave)}</Text> : null}
+    </Text>
+  );
+}
+
+function FailedDevice({ failure }: { failure: DeviceFailure }) {
+  return (
+    <Text>
+      <Text color={failure.state === 'quarantined' ? 'red' : 'yellow'}>  ✗ {failure.deviceId}</Text>
+      <Text dimColor> {failure.state === 'quarantined' ? 'quarantined' : 'rolled back'}: </Text>
+      {failure.reason}
+    </Text>
+  );
+}
+
+/** Devices a minute against the AWS rollout cap: when they are close, AWS IoT Jobs sets the pace, not the devices. */
+function RolloutPace({ state }: { state: TuiState }) {
+  const pace = rolloutPace(state);
+  if (!pace) return null;
+  return (
+    <Text wrap="truncate-end">
+      <Text dimColor>  throughput </Text>
+      {Math.round(pace.devicesPerMinute)} devices/min
+      {pace.etaMs === undefined ? null : (
+        <>
+          <Text dimColor> · ETA </Text>
+          {formatClock(pace.etaMs)}
+        </>
+      )}
+      {pace.capPerMinute === undefined ? null : <Text dimColor> · AWS rollout cap {perMinuteText(pace.capPerMinute)}</Text>}
+    </Text>
+  );
+}
+
+function Failures({ failures }: { failures: TuiState['failures'] }) {
+  if (failures.rolledBack + failures.quarantined === 0) return null;
+  return (
+    <Text color="yellow">
+      {'  '}✗ {failures.rolledBack} rolled back · {failures.quarantined} quarantined <Text dimColor>(each above, with its reason)</Text>
+    </Text>
+  );
+}
+
+function Footer({ warnings, keys, stopping, pause }: { warnings: number; keys: boolean; stopping: boolean; pause?: 'pause' | 'resume' }) {
   const hints = [
     ...(warnings > 0 ? [`${warnings} warning${warnings === 1 ? '' : 's'} above`] : []),
-    ...(keys && !stopping ? ['? help', 'q detach', 'ctrl-c stop'] : []),
+    ...(keys && !stopping ? ['? help', ...(pause ? [`p ${pause}`] : []), 'q detach', 'ctrl-c stop'] : []),
   ];
   return (
     <>
@@ -191,12 +280,17 @@ function Footer({ warnings, keys, stopping }: { warnings: number; keys: boolean;
   );
 }
 
-function Help() {
+function Help({ pausable }: { pausable: boolean }) {
   return (
     <Box flexDirection="column" alignSelf="flex-start" borderStyle="round" borderDimColor paddingX={1}>
       <Text>
         <Text bold>?</Text>       show or hide this help
       </Text>
+      {pausable ? (
+        <Text>
+          <Text bold>p</Text>       pause the rollout before its next wave (the running one goes on); p again resumes
+        </Text>
+      ) : null}
       <Text>
         <Text bold>q</Text>       detach the view: the work goes on, reported as plain lines
       </Text>
@@ -219,9 +313,10 @@ function ClosingArea({ state, summary }: { state: TuiState; summary: NonNullable
       </Box>
     );
   }
-  const ending = summary.exitCode === 130 ? 'interrupted' : 'failed';
+  const ending = summary.exitCode === 130 ? 'interrupted' : summary.exitCode === 4 ? 'finished, some devices not migrated,' : 'failed';
   return (
     <Box flexDirection="column" marginTop={1}>
+      <Waves waves={state.waves} />
       <Bars bars={state.bars} final />
       <Text color="red" bold>
         ✖ {state.command} {ending} after {took} (exit {summary.exitCode})
