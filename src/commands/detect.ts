@@ -54,7 +54,7 @@ sandbox run: eval "$(iotmigrate sandbox env)"`,
           onEvent: emit,
         });
         emit({ type: 'result', command: 'detect', path: result.manifestPath, lines: result.summaryLines });
-        return { counts: result.counts };
+        return { counts: result.counts, fleet: { devices: result.manifest.things.length } };
       });
     });
 }

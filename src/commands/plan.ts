@@ -99,7 +99,9 @@ summary on stderr and the plan directory on stdout. The same inputs give the sam
         const { runPlan } = await import('../plan/run-plan.js');
         const result = await runPlan({ ...options, onEvent: emit });
         emit({ type: 'result', command: 'plan', path: result.planDir, lines: result.summaryLines });
-        return { counts: result.counts };
+        // A thing the plan cannot migrate (an ID Azure rejects, one shared by several things) is a device failed.
+        const planned = result.counts.identities ?? 0;
+        return { counts: result.counts, fleet: { devices: planned, failed: Math.max(0, (result.counts.things ?? 0) - planned) } };
       });
     });
 }
