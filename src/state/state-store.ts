@@ -180,7 +180,8 @@ export class StateStore {
     try {
       return await read();
     } finally {
-      this.db.exec('COMMIT');
+      // A read transaction has nothing to keep; ending it lets apply checkpoint the WAL again.
+      if (this.db.inTransaction) this.db.exec('COMMIT');
     }
   }
 
