@@ -35,7 +35,7 @@ With --json (events on stdout), json and csv need --out.`,
             hint: `pass --out report.${flags.format}`,
           });
         }
-        const { formatStateCounts } = await import('../report/fleet-summary.js');
+        const { formatStateCounts } = await import('../report/fleet-counts.js');
         const result = await runReport({
           stateDir: flags.stateDir,
           planDir: flags.plan,
@@ -46,14 +46,8 @@ With --json (events on stdout), json and csv need --out.`,
         });
         const { fleet } = result;
         emit({ type: 'result', command: 'report', path: result.path, lines: [`Report of ${fleet.devices} devices: ${formatStateCounts(fleet.counts)}`] });
-        return {
-          counts: {
-            devices: fleet.devices,
-            verified: fleet.counts.verified,
-            rolledBack: fleet.counts['rolled-back'],
-            quarantined: fleet.counts.quarantined,
-          },
-        };
+        // As apply reports them, so the summary's device figures read the same.
+        return { counts: Object.fromEntries(Object.entries(fleet.counts).map(([state, count]) => [`devices.${state}`, count])) };
       });
     });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEVICE_STATES } from '../state/device-state.js';
-import { summarizeFleet, zeroStateCounts } from './fleet-summary.js';
+import { countFleet, zeroStateCounts } from './fleet-counts.js';
 import { deviceRowHtml, escapeHtml, htmlReportChunks, STATE_GROUPS } from './html-report.js';
 import type { ReportRow } from './report-row.js';
 import { waveNamer } from './wave-names.js';
@@ -27,7 +27,7 @@ function page(rows: ReportRow[]): string {
   for (const { state } of rows) counts[state] += 1;
   const waves = new Map([[1, { ...counts }]]);
   const plannedWaves = [{ index: 1, name: 'canary', deviceIds: rows.map((r) => r.deviceId) }];
-  const fleet = summarizeFleet({ counts, countsByWave: waves, plannedWaves, waveName: waveNamer(plannedWaves) });
+  const fleet = countFleet({ counts, countsByWave: waves, plannedWaves, waveName: waveNamer(plannedWaves) });
   return [...htmlReportChunks({ generatedAt: '2026-01-01T01:00:00.000Z', fleet }, rows)].join('');
 }
 

@@ -1,5 +1,5 @@
 import { FINAL_STATES, IN_FLIGHT_STATES, type DeviceState } from '../state/device-state.js';
-import type { StateCounts, WaveSummary } from './fleet-summary.js';
+import type { StateCounts, WaveSummary } from './fleet-counts.js';
 import type { ReportHeading } from './json-report.js';
 import type { ReportRow } from './report-row.js';
 

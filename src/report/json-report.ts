@@ -1,10 +1,10 @@
-import type { FleetSummary } from './fleet-summary.js';
+import type { FleetCounts } from './fleet-counts.js';
 import type { ReportRow } from './report-row.js';
 
 /** What every format says before (or beside) the rows; read from the same snapshot as the rows. */
 export interface ReportHeading {
   generatedAt: string;
-  fleet: FleetSummary;
+  fleet: FleetCounts;
 }
 
 /**

@@ -3,7 +3,7 @@ import { writeChunks, writeChunksAtomic } from '../fs/write-chunks.js';
 import { DEVICE_STATES, type DeviceRecord } from '../state/device-state.js';
 import { StateStore } from '../state/state-store.js';
 import { csvReportChunks } from './csv-report.js';
-import { summarizeFleet, type FleetSummary } from './fleet-summary.js';
+import { countFleet, type FleetCounts } from './fleet-counts.js';
 import { htmlReportChunks } from './html-report.js';
 import { jsonReportChunks, type ReportHeading } from './json-report.js';
 import { loadPlannedWaves } from './plan-waves.js';
@@ -33,7 +33,7 @@ export interface RunReportOptions {
 export interface ReportOutcome {
   /** The file written, or undefined when the report went to stdout. */
   path: string | undefined;
-  fleet: FleetSummary;
+  fleet: FleetCounts;
 }
 
 /**
@@ -48,7 +48,7 @@ export async function runReport(options: RunReportOptions): Promise<ReportOutcom
     return await store.readConsistently(async () => {
       const heading: ReportHeading = {
         generatedAt: (options.now?.() ?? new Date()).toISOString(),
-        fleet: summarizeFleet({ counts: store.countsByState(), countsByWave: store.countsByWave(), plannedWaves, waveName }),
+        fleet: countFleet({ counts: store.countsByState(), countsByWave: store.countsByWave(), plannedWaves, waveName }),
       };
       const chunks = chunksOf(options.format, heading, store, waveName);
       if (options.out === undefined) await writeChunks(options.stdout, chunks);

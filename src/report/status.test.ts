@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../state/state-store.js';
 import { deviceStories, playDeviceStories } from './device-stories.fixture.js';
-import { zeroStateCounts } from './fleet-summary.js';
+import { zeroStateCounts } from './fleet-counts.js';
 import { formatStatusLines, readStatus, type FleetStatus } from './status.js';
 
 let dir: string;

@@ -1,10 +1,10 @@
 import { StateStore } from '../state/state-store.js';
-import { formatStateCounts, summarizeFleet, type FleetSummary } from './fleet-summary.js';
+import { formatStateCounts, countFleet, type FleetCounts } from './fleet-counts.js';
 import { loadPlannedWaves } from './plan-waves.js';
 import { waveNamer } from './wave-names.js';
 
 /** What `iotmigrate status` prints; with --json, this object as is. */
-export interface FleetStatus extends FleetSummary {
+export interface FleetStatus extends FleetCounts {
   stateDb: string;
   /** The plan directory whose wave names are used, or null when there was none. */
   planDir: string | null;
@@ -32,7 +32,7 @@ export async function readStatus(options: ReadStatusOptions): Promise<FleetStatu
         planDir: plannedWaves ? options.planDir : null,
         apply: { running: pid !== null, pid },
         lastUpdatedAt: store.lastUpdatedAt() ?? null,
-        ...summarizeFleet({
+        ...countFleet({
           counts: store.countsByState(),
           countsByWave: store.countsByWave(),
           plannedWaves,

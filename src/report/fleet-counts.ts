@@ -14,7 +14,7 @@ export interface WaveSummary {
   plannedDevices: number | null;
 }
 
-export interface FleetSummary {
+export interface FleetCounts {
   devices: number;
   counts: StateCounts;
   /** Every planned wave, started or not, and every wave the store knows, by index. */
@@ -22,12 +22,12 @@ export interface FleetSummary {
 }
 
 /** Pure: the store's counts, shaped and named for status and the report headline. */
-export function summarizeFleet(input: {
+export function countFleet(input: {
   counts: StateCounts;
   countsByWave: ReadonlyMap<number, StateCounts>;
   plannedWaves: readonly Wave[] | undefined;
   waveName: WaveNamer;
-}): FleetSummary {
+}): FleetCounts {
   const planned = new Map((input.plannedWaves ?? []).map((wave) => [wave.index, wave.deviceIds.length]));
   const indexes = [...new Set([...planned.keys(), ...input.countsByWave.keys()])].sort((a, b) => a - b);
   const waves = indexes.map((index) => {
