@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { DEFAULT_SIGNING_KEY_FILE } from '../ota/signing-key.js';
 import { globalOptionsOf } from './global-options.js';
 import { runCommand } from './run-command.js';
 
@@ -27,6 +28,11 @@ interface PlanFlags {
   retryCoolDown: string;
   azureConnectTimeout: string;
   firmwareRepo?: string;
+  firmwareVersion?: string;
+  firmwareEntry?: string;
+  firmwareBucket?: string;
+  presignRoleArn?: string;
+  signingKey: string;
 }
 
 export function registerPlanCommand(program: Command): void {
@@ -44,6 +50,11 @@ export function registerPlanCommand(program: Command): void {
     .option('--reconnect-minutes <n>', 'time the whole fleet may take to reconnect, for sizing', '30')
     .option('--ca-verified', 'upload registered CAs as verified instead of proving possession after apply')
     .option('--firmware-repo <dir>', 'rewrite this device firmware repo for IoT Hub into <out>/firmware (the repo is only read)')
+    .option('--firmware-version <version>', 'the version the rewritten firmware reports (default: <package.json version>-azure)')
+    .option('--firmware-entry <path>', 'the firmware module exporting start(options) (default: package.json main, dist/X.js → src/X.ts)')
+    .option('--firmware-bucket <bucket>', 'S3 bucket apply uploads the signed bundle to (default: iotmigrate-firmware-<account>-<region>)')
+    .option('--presign-role-arn <arn>', 'IAM role AWS IoT assumes to presign the bundle URL (default: arn:aws:iam::<account>:role/iotmigrate-ota-presign)')
+    .option('--signing-key <file>', 'ed25519 firmware code-signing key, made there (mode 0600) when missing; devices must trust it', DEFAULT_SIGNING_KEY_FILE)
     .option('--canary-percent <p>', 'canary wave as a percentage of the devices', '1')
     .option('--canary-minimum <n>', 'smallest canary wave', '5')
     .option('--wave-growth <factor>', 'each wave is this many times the previous one', '2')
@@ -61,8 +72,11 @@ export function registerPlanCommand(program: Command): void {
       `
 Reads only the manifest (and the firmware repo, if given). Writes <out>/plan.json,
 <out>/identities.json, <out>/terraform/cdk.tf.json (hand it to terraform apply) and,
-with --firmware-repo, <out>/firmware/ and <out>/rewrite-report.json; prints a review
-summary on stderr and the plan directory on stdout. The same inputs give the same bytes.`,
+with --firmware-repo, <out>/firmware/ (the whole rewritten firmware) and
+<out>/rewrite-report.json; then plan.json names the bundle's version, entry point, S3
+location, presign role and the public half of --signing-key (made when missing; the
+private key never enters the plan). Prints a review summary on stderr and the plan
+directory on stdout. The same inputs give the same bytes.`,
     )
     .action(async (flags: PlanFlags, command: Command) => {
       const options = {
@@ -77,6 +91,13 @@ summary on stderr and the plan directory on stdout. The same inputs give the sam
         reconnectMinutes: numberFlag('--reconnect-minutes', flags.reconnectMinutes),
         caVerified: flags.caVerified === true,
         firmwareRepo: flags.firmwareRepo,
+        firmwareRelease: {
+          version: flags.firmwareVersion,
+          entryPoint: flags.firmwareEntry,
+          bucket: flags.firmwareBucket,
+          presignRoleArn: flags.presignRoleArn,
+        },
+        signingKeyFile: flags.signingKey,
         waves: {
           canaryPercent: numberFlag('--canary-percent', flags.canaryPercent),
           canaryMinimum: numberFlag('--canary-minimum', flags.canaryMinimum, { integer: true }),

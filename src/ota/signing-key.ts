@@ -3,6 +3,9 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
 
+/** Where plan and apply look for the key when --signing-key is not given (plan makes it there). */
+export const DEFAULT_SIGNING_KEY_FILE = '.iotmigrate/firmware-signing-key.pem';
+
 /**
  * The firmware code-signing key (ed25519). Devices accept a bundle only when its
  * signature verifies with a public key they already trust, so the private key is the
@@ -47,6 +50,24 @@ export async function loadOrCreateSigningKey(file: string): Promise<{ key: Signi
   }
   await chmod(file, 0o600);
   return { key: signingKeyOf(privateKey), created: true };
+}
+
+/**
+ * Writes a key made in memory (signingKeyOf(generateKeyPairSync('ed25519').privateKey))
+ * to `file`, mode 0600, never over an existing file: plan decides with the key first and
+ * saves it only once the plan is known to be good, so a refused plan leaves no key behind.
+ */
+export async function saveNewSigningKey(file: string, key: SigningKey): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  try {
+    await writeFile(file, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new InputError(`a firmware signing key appeared at ${file} while planning`, { hint: 'plan again: it will use that key' });
+    }
+    throw error;
+  }
+  await chmod(file, 0o600);
 }
 
 export async function readSigningKey(file: string, options: { missingOk?: boolean } = {}): Promise<SigningKey | undefined> {

@@ -12,8 +12,10 @@ import {
 import { sizeIotHub, type HubSku } from '../terraform/hub-sizing.js';
 import { MQTT_TOPIC_PROPERTY } from '../terraform/route-condition.js';
 import { BUILT_IN_ROUTE_NAME, translateTopicRules, type RoutingPlan } from '../terraform/rule-routes.js';
+import { planFirmwareRelease, type FirmwareReleaseInput } from './firmware-release.js';
 import { commonNameOptions, IDENTITY_FLAG_MEANINGS } from './identity-flags.js';
 import { planIdentities } from './plan-identities.js';
+import type { FirmwareRewriteSection } from './rewrite-firmware.js';
 import { rolloutLimitsProblem, type RolloutLimits } from './rollout-limits.js';
 import { PLAN_SCHEMA_VERSION, type IdentitiesFile, type Identity, type IdentityFlag, type NotMigrated, type Plan } from './schema.js';
 import { planWaves, waveSettingsProblem, type WaveSettings } from './waves.js';
@@ -32,8 +34,11 @@ export interface PlanOptions {
   caVerified: boolean;
 }
 
-/** What the codemod made of --firmware-repo, when one was given. */
-export type FirmwarePlan = Plan['firmware'];
+/** What the codemod made of --firmware-repo, and what its release is decided from. */
+export interface FirmwareInput {
+  rewrite: FirmwareRewriteSection;
+  release: FirmwareReleaseInput;
+}
 
 export const DEFAULT_SIZING_ASSUMPTIONS = { messagesPerDevicePerMinute: 1, reconnectMinutes: 30 } as const;
 
@@ -57,15 +62,18 @@ export function buildPlan(
   manifest: Manifest,
   options: PlanOptions,
   renderTerraform: (estate: AzureEstate) => Record<string, unknown>,
-  firmware: FirmwarePlan = {
-    status: 'not-planned',
-    reason: 'no --firmware-repo was given: plan again with --firmware-repo DIR to rewrite the device firmware for IoT Hub',
-    reposInManifest: manifest.firmware.map((repo) => repo.path),
-  },
+  firmwareInput?: FirmwareInput,
 ): PlanContents {
   const problem = waveSettingsProblem(options.waves) ?? rolloutLimitsProblem(options.rollout);
   if (problem) throw new UsageError(problem);
   const names = azureNames(manifest, options);
+  const firmware: Plan['firmware'] = firmwareInput
+    ? { ...firmwareInput.rewrite, ...planFirmwareRelease(firmwareInput.release, manifest.source, names.hubName) }
+    : {
+        status: 'not-planned',
+        reason: 'no --firmware-repo was given: plan again with --firmware-repo DIR to rewrite the device firmware for IoT Hub',
+        reposInManifest: manifest.firmware.map((repo) => repo.path),
+      };
 
   const { identities, notMigrated: thingsNotMigrated } = planIdentities(manifest);
   const sizingResult = sizeIotHub({

@@ -219,6 +219,16 @@ export const PlanSchema = z.object({
         error: z.number().int().nonnegative(),
       }),
       findings: z.object({ rewritten: z.number().int().nonnegative(), todo: z.number().int().nonnegative() }),
+      /** The version the new firmware reports (job document firmware.version). */
+      version: z.string().min(1),
+      /** The module inside the bundle that exports `start(options)`, relative to `directory`. */
+      entryPoint: z.string().min(1),
+      /** Where apply uploads the signed tar.gz of `directory`. */
+      bundle: z.object({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), key: z.string().min(1).max(1024) }),
+      /** The public half of the code-signing key the devices must trust; the private key never enters the plan. */
+      signing: z.object({ keyId: z.string().regex(/^[0-9a-f]{64}$/), publicKeyPem: z.string().startsWith('-----BEGIN PUBLIC KEY-----') }),
+      /** The IAM role AWS IoT assumes to presign the bundle's URL for each device (presignedUrlConfig.roleArn). */
+      presignRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/),
     }),
     z.object({ status: z.literal('not-planned'), reason: z.string(), reposInManifest: z.array(z.string()) }),
   ]),

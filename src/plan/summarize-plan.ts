@@ -173,6 +173,8 @@ export function summarizePlan(contents: PlanContents, planDir: string): string[]
     lines.push(
       '',
       `Firmware (${join(planDir, firmware.directory)}): ${firmware.repo}: ${firmware.files.rewritten} files rewritten for IoT Hub, ${firmware.files.unchanged} unchanged, ${firmware.files.skipped} skipped, ${firmware.files.error} failed; ${firmware.findings.todo} TODOs for a developer (${join(planDir, firmware.report)})`,
+      `  ships as version ${firmware.version} (entry ${firmware.entryPoint}), bundled and signed by apply with key ${firmware.signing.keyId.slice(0, 16)}… to s3://${firmware.bundle.bucket}/${firmware.bundle.key}`,
+      `  the IAM role ${firmware.presignRoleArn} must exist, trusted by iot.amazonaws.com with s3:GetObject on the bundle: AWS IoT assumes it to presign each device's download URL`,
     );
   } else {
     lines.push('', `Firmware: not planned: ${firmware.reason}`);

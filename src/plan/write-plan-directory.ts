@@ -35,7 +35,7 @@ export async function assertPlanDirectoryUsable(outDir: string): Promise<void> {
  */
 export async function writePlanDirectory(
   outDir: string,
-  files: ReadonlyMap<string, Iterable<string>>,
+  files: ReadonlyMap<string, Iterable<string | Uint8Array>>,
   options: { replaceWhole: readonly string[] },
 ): Promise<void> {
   const target = resolve(outDir);
@@ -70,13 +70,23 @@ export async function writePlanDirectory(
   }
 }
 
-/** Large files come in many small chunks; writing them in ~1 MB batches saves syscalls. */
-async function writeChunks(path: string, chunks: Iterable<string>): Promise<void> {
+/**
+ * Large files come in many small chunks; writing them in ~1 MB batches saves syscalls.
+ * Binary chunks (firmware files that are not text) are written as they are.
+ */
+async function writeChunks(path: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   const file = await open(path, 'w', 0o644);
   try {
     let batch: string[] = [];
     let size = 0;
     for (const chunk of chunks) {
+      if (typeof chunk !== 'string') {
+        await file.write(batch.join(''));
+        batch = [];
+        size = 0;
+        await file.write(chunk);
+        continue;
+      }
       batch.push(chunk);
       size += chunk.length;
       if (size >= 1 << 20) {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,10 +127,14 @@ describe('iotmigrate plan', () => {
 
   it('rewrites a firmware repo into the plan, leaving the repo as it was', async () => {
     const out = join(dir, 'firmware');
+    const signingKey = join(dir, 'firmware-keys', 'signing-key.pem');
     const before = await filesUnder(FIRMWARE_REPO);
-    const result = await runCli(['plan', '--manifest', MANIFEST, '--out', out, '--firmware-repo', FIRMWARE_REPO]);
+    const planFirmware = ['plan', '--manifest', MANIFEST, '--out', out, '--firmware-repo', FIRMWARE_REPO, '--signing-key', signingKey];
+    const result = await runCli(planFirmware);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/Firmware \(.*firmware\): .*thermostat-v2: \d+ files rewritten for IoT Hub/);
+    expect(result.stderr).toContain(`New firmware signing key: ${signingKey} (ed25519, mode 0600`);
+    expect(result.stderr).toContain('the IAM role arn:aws:iam::123456789012:role/iotmigrate-ota-presign must exist');
     expect(await filesUnder(FIRMWARE_REPO)).toEqual(before);
 
     const files = await filesUnder(out);
@@ -138,13 +142,31 @@ describe('iotmigrate plan', () => {
     expect(report.repo).toBe(FIRMWARE_REPO);
     const rewritten = report.files.filter((file) => file.status === 'rewritten').map((file) => file.path);
     expect(rewritten.length).toBeGreaterThan(0);
-    expect([...files.keys()].filter((path) => path.startsWith('firmware/')).sort()).toEqual(rewritten.map((path) => `firmware/${path}`).sort());
+    // The whole firmware, rewritten files with their new text: what apply bundles and devices run.
+    expect([...files.keys()].filter((path) => path.startsWith('firmware/')).sort()).toEqual([...before.keys()].map((path) => `firmware/${path}`).sort());
     for (const path of rewritten) expect(files.get(`firmware/${path}`)).not.toBe(before.get(path));
+    for (const path of before.keys()) if (!rewritten.includes(path)) expect(files.get(`firmware/${path}`)).toBe(before.get(path));
     const plan = JSON.parse(files.get('plan.json')!);
-    expect(plan.firmware).toMatchObject({ status: 'planned', repo: FIRMWARE_REPO, directory: 'firmware', report: 'rewrite-report.json' });
+    const { keyIdOf, readSigningKey } = await import('../../src/ota/signing-key.js');
+    const key = (await readSigningKey(signingKey))!;
+    expect(plan.firmware).toMatchObject({
+      status: 'planned',
+      repo: FIRMWARE_REPO,
+      directory: 'firmware',
+      report: 'rewrite-report.json',
+      version: '1.0.0-azure',
+      entryPoint: 'src/main.ts',
+      bundle: { bucket: 'iotmigrate-firmware-123456789012-us-east-1', key: `iotmigrate/${plan.azure.hubName}/firmware-1.0.0-azure.tar.gz` },
+      signing: { keyId: keyIdOf(key.publicKey), publicKeyPem: key.publicKeyPem },
+      presignRoleArn: 'arn:aws:iam::123456789012:role/iotmigrate-ota-presign',
+    });
     expect(plan.firmware.files.rewritten).toBe(rewritten.length);
+    expect((await stat(signingKey)).mode & 0o777).toBe(0o600);
+    expect([...files.values()].some((text) => text.includes('PRIVATE KEY'))).toBe(false);
 
-    expect((await runCli(['plan', '--manifest', MANIFEST, '--out', out, '--firmware-repo', FIRMWARE_REPO])).code).toBe(0);
+    const again = await runCli(planFirmware);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toContain('New firmware signing key');
     expect(await filesUnder(out)).toEqual(files);
     expect((await runCli(['plan', '--manifest', MANIFEST, '--out', out])).code).toBe(0);
     expect([...(await filesUnder(out)).keys()].sort()).toEqual(['identities.json', 'plan.json', 'terraform/cdk.tf.json']);
@@ -208,9 +230,14 @@ describe('iotmigrate plan on bad input', () => {
     [['--hub-name', 'x'], /--hub-name "x" is not valid/],
     [['--sku', 'S3', '--units', '11'], /S3 has at most 10 units/],
     [['--firmware-repo', 'no/such/repo'], /Firmware repo no\/such\/repo does not exist/],
+    [['--firmware-repo', FIRMWARE_REPO, '--firmware-version', 'v 2'], /--firmware-version "v 2" is not usable/],
+    [['--firmware-repo', FIRMWARE_REPO, '--firmware-entry', 'src/nope.ts'], /--firmware-entry src\/nope.ts is not a file of the firmware/],
+    [['--firmware-repo', FIRMWARE_REPO, '--firmware-bucket', 'Bad_Bucket'], /--firmware-bucket "Bad_Bucket" is not a valid S3 bucket name/],
+    [['--firmware-repo', FIRMWARE_REPO, '--presign-role-arn', 'role'], /--presign-role-arn "role" is not an IAM role ARN/],
   ])('exits 2 on the flags %j and writes nothing', async (flags, message) => {
     const parent = await mkdtemp(join(dir, 'flags-'));
-    const result = await runCli(['plan', '--manifest', MANIFEST, '--out', join(parent, 'plan'), ...flags]);
+    // A refused plan makes no signing key either.
+    const result = await runCli(['plan', '--manifest', MANIFEST, '--out', join(parent, 'plan'), '--signing-key', join(parent, 'key.pem'), ...flags]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(await readdir(parent)).toEqual([]);
