@@ -1,0 +1,218 @@
+import type { StageContext } from '../apply/apply-stage.js';
+import { CloudError } from '../errors.js';
+import { abortableSleep } from '../pacing/abortable-sleep.js';
+import { forEachConcurrently } from '../pacing/pool.js';
+import { isInFlight, type DeviceRecord } from '../state/device-state.js';
+import type { DeviceChange } from '../state/state-store.js';
+import type { RolloutJobs } from './rollout-aws-jobs.js';
+import type { HubDevices } from './rollout-hub-devices.js';
+import { nextRound, rolloutJobId } from './rollout-job-id.js';
+import { cutoverCreateJobInput } from './rollout-job-request.js';
+import { observeDevice, type ExecutionView, type JobView } from './rollout-observation.js';
+import type { RolloutSettings } from './rollout-settings.js';
+import { waveEvent, type RolloutWave } from './rollout-waves.js';
+
+/** The firmware a rollout ships, as the bundle and upload stages left it. */
+export interface CutoverSource {
+  /** The version the new firmware reports on IoT Hub: what verification looks for. */
+  firmwareVersion: string;
+  /** The rendered job document for a wave's devices (by Azure device ID). */
+  documentFor(deviceIds: readonly string[]): string;
+  /** The role AWS IoT presigns the bundle URL with (presignedUrlConfig). */
+  presignRoleArn: string | undefined;
+}
+
+/** What every wave of one rollout run shares. */
+export interface RolloutRun {
+  context: StageContext;
+  settings: RolloutSettings;
+  jobs: RolloutJobs;
+  hub: HubDevices;
+  cutover: CutoverSource;
+  /** rolloutPlanDigest of the plan, for job IDs. */
+  digest: string;
+  /** Azure device ID → AWS thing name, and back. */
+  thingNames: ReadonlyMap<string, string>;
+  deviceIdsByThing: ReadonlyMap<string, string>;
+  firmwareBefore(deviceId: string): string | null;
+  /** The thing-ARN prefix of the account, read once when the first job is made. */
+  thingArnPrefix(): Promise<string>;
+  /** Called after each poll, so the stage can report fleet-wide progress. */
+  onPolled(): void;
+  /** Jobs this run created on AWS. */
+  jobsCreated: string[];
+  now(): number;
+}
+
+export interface WaveResult {
+  /** The AWS IoT jobs that carried the wave's devices in this run. */
+  jobIds: string[];
+  /** Devices whose job ended before they started (AWS's abort cancels queued executions): back to identity-created. */
+  canceled: number;
+  /** Why their jobs ended, as AWS says. */
+  endedBecause: string[];
+  /** AWS says SUCCEEDED, IoT Hub disagrees past the grace: left in flight, with what disagrees. */
+  unconfirmed: Map<string, string>;
+}
+
+/** Steps after which the device may already show on IoT Hub. */
+const STEPS_ON_AZURE = new Set(['connecting-azure', 'switched']);
+/** Statuses whose statusDetails say nothing new (SUCCEEDED is judged on IoT Hub). */
+const NO_DETAILS_NEEDED = new Set(['QUEUED', 'SUCCEEDED', 'CANCELED', 'REMOVED']);
+const DESCRIBE_CONCURRENCY = 8;
+
+/**
+ * One wave: queue its eligible devices under the wave's next job ID (recorded before
+ * CreateJob, so a kill at any moment leaves devices queued for a job a re-run creates or
+ * finds, never one made twice), make sure each of its jobs exists on AWS, then watch
+ * both clouds every poll interval until each device of the wave is verified, rolled
+ * back, canceled back to identity-created, or unconfirmed.
+ */
+export async function runWave(
+  run: RolloutRun,
+  wave: RolloutWave,
+  memberIds: readonly string[],
+  isEligible: (record: DeviceRecord) => boolean,
+): Promise<WaveResult> {
+  const { store, emit, signal } = run.context;
+  const members = () => memberIds.map((deviceId) => store.get(deviceId)).filter((record): record is DeviceRecord => record !== undefined);
+
+  const eligible = members().filter(isEligible);
+  if (eligible.length > 0) {
+    const jobId = rolloutJobId({ digest: run.digest, wave: wave.key, round: nextRound(wave.key, members().map((record) => record.jobId)) });
+    store.record(
+      eligible.map((record) => ({
+        deviceId: record.deviceId,
+        event: { type: 'job-queued', jobId, wave: wave.index, firmwareBefore: run.firmwareBefore(record.deviceId) },
+      })),
+    );
+  }
+
+  const result: WaveResult = { jobIds: [], canceled: 0, endedBecause: [], unconfirmed: new Map() };
+  const watches = new Map<string, ExecutionDetailsCache>();
+  let lastCounts = '';
+  for (;;) {
+    const watched = members().filter((record) => record.wave === wave.index && isInFlight(record.state) && !result.unconfirmed.has(record.deviceId));
+    const byJob = groupBy(watched, (record) => record.jobId ?? '');
+    for (const [jobId, devices] of byJob) {
+      if (!result.jobIds.includes(jobId)) result.jobIds.push(jobId);
+      const watch = watches.get(jobId) ?? new ExecutionDetailsCache();
+      watches.set(jobId, watch);
+      const job = await jobOnAws(run, wave, jobId, devices);
+      if (!job) {
+        for (const record of devices) result.unconfirmed.set(record.deviceId, `AWS IoT job ${jobId} no longer exists, so the device's cutover cannot be followed`);
+        continue;
+      }
+      await pollJob(run, job, devices, watch, result);
+    }
+    const counts = store.countsByWave().get(wave.index);
+    if (counts && JSON.stringify(counts) !== lastCounts) {
+      lastCounts = JSON.stringify(counts);
+      emit(waveEvent(wave, counts, 'running', run.settings, { jobId: result.jobIds.at(-1) }));
+    }
+    run.onPolled();
+    const left = members().some((record) => record.wave === wave.index && isInFlight(record.state) && !result.unconfirmed.has(record.deviceId));
+    if (!left) return result;
+    await abortableSleep(run.settings.pollIntervalSeconds * 1000, signal);
+  }
+}
+
+/**
+ * The wave's job as AWS has it. Missing means the run that queued these devices was
+ * stopped before CreateJob: make it now, for exactly the devices queued for it.
+ */
+async function jobOnAws(run: RolloutRun, wave: RolloutWave, jobId: string, devices: readonly DeviceRecord[]): Promise<JobView | undefined> {
+  const existing = await run.jobs.describeJob(jobId);
+  if (existing) return existing;
+  const queued = devices.filter((record) => record.state === 'job-queued').map((record) => record.deviceId);
+  if (queued.length === 0) return undefined;
+  const prefix = await run.thingArnPrefix();
+  const created = await run.jobs.createJob(
+    cutoverCreateJobInput({
+      jobId,
+      thingArns: queued.map((deviceId) => `${prefix}${run.thingNames.get(deviceId) ?? deviceId}`),
+      document: run.cutover.documentFor(queued),
+      settings: run.settings,
+      presignRoleArn: run.cutover.presignRoleArn,
+      abortOnFailures: wave.key.kind === 'planned',
+      description: `iotmigrate cutover (${wave.name}): ${queued.length} devices to firmware ${run.cutover.firmwareVersion} on Azure IoT Hub`,
+    }),
+  );
+  if (created === 'created') run.jobsCreated.push(jobId);
+  run.context.emit({
+    type: 'log',
+    level: 'info',
+    message: `${wave.name}: AWS IoT job ${jobId} ${created === 'created' ? 'created' : 'found (made by an earlier run)'} for ${queued.length} devices`,
+  });
+  const job = await run.jobs.describeJob(jobId);
+  if (!job) throw new CloudError(`AWS IoT job ${jobId} cannot be read right after it was created`, { hint: 'run apply again: it continues with the job' });
+  return job;
+}
+
+/** The statusDetails last read per thing, and the execution update they were read at, so unchanged executions are not described again. */
+class ExecutionDetailsCache {
+  readonly details = new Map<string, Record<string, string> | undefined>();
+  readonly readAt = new Map<string, number>();
+}
+
+async function pollJob(run: RolloutRun, job: JobView, devices: readonly DeviceRecord[], watch: ExecutionDetailsCache, result: WaveResult): Promise<void> {
+  const { store, emit } = run.context;
+  const executions = await run.jobs.listExecutions(job.jobId);
+  const executionOf = (record: DeviceRecord): ExecutionView | undefined => executions.get(run.thingNames.get(record.deviceId) ?? record.deviceId);
+
+  const toDescribe = devices.filter((record) => {
+    const execution = executionOf(record);
+    const thingName = run.thingNames.get(record.deviceId) ?? record.deviceId;
+    return execution !== undefined && !NO_DETAILS_NEEDED.has(execution.status) && watch.readAt.get(thingName) !== execution.lastUpdatedAt;
+  });
+  await forEachConcurrently(toDescribe, DESCRIBE_CONCURRENCY, async (record) => {
+    const thingName = run.thingNames.get(record.deviceId) ?? record.deviceId;
+    const execution = executionOf(record)!;
+    watch.details.set(thingName, await run.jobs.executionDetails(job.jobId, thingName));
+    watch.readAt.set(thingName, execution.lastUpdatedAt);
+  });
+
+  const detailsOf = (record: DeviceRecord) => watch.details.get(run.thingNames.get(record.deviceId) ?? record.deviceId);
+  const onAzureSoon = devices.filter((record) => {
+    const execution = executionOf(record);
+    return execution?.status === 'SUCCEEDED' || (execution?.status === 'IN_PROGRESS' && STEPS_ON_AZURE.has(detailsOf(record)?.step ?? ''));
+  });
+  const hubViews = onAzureSoon.length > 0 ? await run.hub.read(onAzureSoon.map((record) => record.deviceId)) : new Map();
+  const askedHub = new Set(onAzureSoon.map((record) => record.deviceId));
+
+  const changes: DeviceChange[] = [];
+  const now = run.now();
+  for (const record of devices) {
+    const execution = executionOf(record);
+    const outcome = observeDevice({
+      record,
+      job,
+      execution: execution && { ...execution, statusDetails: detailsOf(record) },
+      hub: askedHub.has(record.deviceId) ? hubViews.get(record.deviceId) : undefined,
+      targetVersion: run.cutover.firmwareVersion,
+      verifyGraceMs: run.settings.azureConnectTimeoutSeconds * 1000,
+      now,
+    });
+    changes.push(...outcome.events.map((event) => ({ deviceId: record.deviceId, event })));
+    if (outcome.kind === 'unconfirmed') result.unconfirmed.set(record.deviceId, outcome.reason);
+  }
+  store.record(changes);
+  for (const { deviceId, event } of changes) {
+    if (event.type === 'rolled-back') emit({ type: 'device', deviceId, state: 'rolled-back', reason: event.reason });
+    if (event.type === 'job-canceled') {
+      result.canceled += 1;
+      if (job.endedBecause && !result.endedBecause.includes(job.endedBecause)) result.endedBecause.push(job.endedBecause);
+    }
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const name = key(item);
+    const group = groups.get(name) ?? [];
+    group.push(item);
+    groups.set(name, group);
+  }
+  return groups;
+}
