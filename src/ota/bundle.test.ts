@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { pack as tarPack } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BundleRejectedError, packBundle, packSignedBundle, readBundleFiles, sha256Hex, unpackBundle } from './bundle.js';
+import { BundleRejectedError, firmwareTreeDigest, packBundle, packSignedBundle, readBundleFiles, sha256Hex, unpackBundle } from './bundle.js';
 import { bundleSignatureValid, loadOrCreateSigningKey } from './signing-key.js';
 
 let dir: string;
@@ -56,8 +56,11 @@ describe('firmware bundle', () => {
     expect(first.size).toBe(first.data.length);
     expect(first.files).toEqual(['package.json', 'src/b/deep.ts', 'src/main.ts']);
 
+    expect(firmwareTreeDigest(b)).toBe(firmwareTreeDigest(a));
+
     await writeFile(join(b, 'src/main.ts'), 'export async function start() { return 1; }\n');
     expect((await packBundle(b)).sha256).not.toBe(first.sha256);
+    expect(firmwareTreeDigest(b)).not.toBe(firmwareTreeDigest(a));
   });
 
   it('unpacks to the same files, and the signature verifies only the untouched bundle', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, posix, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
@@ -40,7 +41,7 @@ const gunzipAsync = promisify(gunzip);
 
 /** Packs every regular file under `directory` (refusing links and other special files). */
 export async function packBundle(directory: string): Promise<PackedBundle> {
-  const files = await listBundleFiles(directory);
+  const files = listBundleFiles(directory);
   const pack = tarPack();
   const chunks: Buffer[] = [];
   pack.on('data', (chunk) => chunks.push(chunk as Buffer));
@@ -74,25 +75,33 @@ export function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/**
+ * A digest of the firmware tree (paths and contents) that changes exactly when the
+ * bundle would: apply compares it with the recorded bundle's to decide, before asking
+ * anything, whether plan/firmware has to be packed again. Synchronous, because a
+ * stage's preview is; firmware trees are small.
+ */
+export function firmwareTreeDigest(directory: string): string {
+  const hash = createHash('sha256');
+  for (const path of listBundleFiles(directory)) {
+    hash.update(`${path}\0${sha256Hex(readFileSync(join(directory, ...path.split('/'))))}\n`);
+  }
+  return hash.digest('hex');
+}
+
 /** Regular files under `directory`, as `/`-separated relative paths in code-unit order. */
-async function listBundleFiles(directory: string): Promise<string[]> {
+function listBundleFiles(directory: string): string[] {
+  const info = statOrUndefined(directory);
+  if (!info) {
+    throw new InputError(`there is no firmware to bundle: ${directory} does not exist`, { hint: 'plan again with --firmware-repo DIR, which writes it' });
+  }
+  if (!info.isDirectory()) throw new InputError(`${directory} is not a directory; there is no firmware to bundle`);
   const files: string[] = [];
-  const walk = async (relative: string): Promise<void> => {
+  const walk = (relative: string): void => {
     const here = relative === '' ? directory : join(directory, ...relative.split('/'));
-    let entries;
-    try {
-      entries = await readdir(here, { withFileTypes: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && relative === '') {
-        throw new InputError(`there is no firmware to bundle: ${directory} does not exist`, {
-          hint: 'plan again with --firmware-repo DIR, which writes it',
-        });
-      }
-      throw error;
-    }
-    for (const entry of entries) {
+    for (const entry of readdirSync(here, { withFileTypes: true })) {
       const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      if (entry.isDirectory()) await walk(path);
+      if (entry.isDirectory()) walk(path);
       else if (entry.isFile()) files.push(path);
       else {
         // A link would make the bundle depend on files outside it, or escape on the device.
@@ -102,11 +111,18 @@ async function listBundleFiles(directory: string): Promise<string[]> {
       }
     }
   };
-  const info = await lstat(directory).catch(() => undefined);
-  if (info && !info.isDirectory()) throw new InputError(`${directory} is not a directory; there is no firmware to bundle`);
-  await walk('');
+  walk('');
   if (files.length === 0) throw new InputError(`there is no firmware to bundle: ${directory} is empty`, { hint: 'plan again with --firmware-repo DIR' });
   return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 /** A bundle that is not a well-formed tar.gz or names a path outside its target. */
