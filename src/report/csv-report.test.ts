@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../../test/support/parse-csv.js';
 import { CSV_COLUMNS, csvField, csvLine, csvReportChunks } from './csv-report.js';
 import type { ReportRow } from './report-row.js';
 
@@ -68,27 +69,3 @@ describe('csvReportChunks', () => {
   });
 });
 
-/** A strict RFC 4180 reader, to check the writer round-trips. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const char = text[i]!;
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') (field += '"'), (i += 1);
-      else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') fields.push(field), (field = '');
-    else if (char === '\r' && text[i + 1] === '\n') {
-      fields.push(field);
-      records.push(fields);
-      (fields = []), (field = ''), (i += 1);
-    } else field += char;
-  }
-  expect(field).toBe('');
-  expect(fields).toEqual([]);
-  return records;
-}
