@@ -3,6 +3,7 @@ import { ExitCode, formatUserError, isIotMigrateError } from './errors.js';
 import { InterruptedError, exitCodeOf } from './commands/run-command.js';
 import { bindEnvironmentVariables } from './commands/environment-variables.js';
 import { registerApplyCommand } from './commands/apply.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDetectCommand } from './commands/detect.js';
 import { registerRewriteCommand } from './commands/rewrite.js';
 import { registerPlanCommand } from './commands/plan.js';
@@ -25,6 +26,7 @@ function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true })
     .exitOverride();
 
+  registerDemoCommand(program);
   registerSandboxCommand(program);
   registerDetectCommand(program);
   registerRewriteCommand(program);

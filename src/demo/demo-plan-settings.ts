@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_SIZING_ASSUMPTIONS, type PlanOptions } from '../plan/build-plan.js';
+import { DEFAULT_ROLLOUT_LIMITS } from '../plan/rollout-limits.js';
+
+/**
+ * The firmware the demo's fleet runs, rewritten by plan: the package ships `fixtures/`
+ * (package.json "files"), and this path is the same from src/ (tests) and dist/.
+ */
+export const DEMO_FIRMWARE_REPO = fileURLToPath(new URL('../../fixtures/firmware-repos/thermostat-v2', import.meta.url));
+
+/**
+ * Plan settings for a demo that finishes while someone watches: a small canary then
+ * waves four times bigger (three waves for 100 devices), AWS's fastest rollout rate,
+ * and retries after a few seconds rather than the production default of five minutes.
+ * The update agent's IoT Hub timeout stays generous enough for a busy 2-core machine.
+ */
+export const DEMO_PLAN_SETTINGS: PlanOptions = {
+  ...DEFAULT_SIZING_ASSUMPTIONS,
+  caVerified: false,
+  waves: { canaryPercent: 5, canaryMinimum: 5, growthFactor: 4, maximumWaveSize: 10_000 },
+  rollout: {
+    ...DEFAULT_ROLLOUT_LIMITS,
+    maximumPerMinute: 1_000,
+    inProgressTimeoutMinutes: 5,
+    numberOfRetries: 1,
+    retryWaves: 1,
+    retryCoolDownSeconds: 3,
+    azureConnectTimeoutSeconds: 60,
+  },
+};
+
+/** The rollout's watch loop checks both clouds every second: demo waves last seconds, not hours. */
+export const DEMO_POLL_INTERVAL_SECONDS = 1;
