@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EstateStore } from '../sandbox/aws/estate-store.js';
+
+/**
+ * The devices the sandbox can simulate: one per seeded thing with an ACTIVE certificate
+ * attached and its credentials on disk (things without a certificate, or sharing a
+ * neighbour's, have none and cannot connect anyway). Each starts with the firmware
+ * version its thing's `firmwareVersion` attribute records.
+ */
+export function simulatableDevices(store: EstateStore, stateDir: string): Array<{ thingName: string; firmwareVersion?: string }> {
+  const devices: Array<{ thingName: string; firmwareVersion?: string }> = [];
+  for (const thing of Object.values(store.estate.things)) {
+    const principals = store.estate.thingPrincipals[thing.thingName] ?? [];
+    const active = principals.some((arn) => store.certificateByArn(arn)?.status === 'ACTIVE');
+    const dir = join(stateDir, 'devices', thing.thingName);
+    if (!active || !existsSync(join(dir, 'certificate.pem.crt')) || !existsSync(join(dir, 'private.pem.key'))) continue;
+    const firmwareVersion = thing.attributes.firmwareVersion;
+    devices.push({ thingName: thing.thingName, ...(firmwareVersion ? { firmwareVersion } : {}) });
+  }
+  return devices.sort((a, b) => (a.thingName < b.thingName ? -1 : a.thingName > b.thingName ? 1 : 0));
+}
