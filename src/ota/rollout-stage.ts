@@ -101,6 +101,7 @@ export function rolloutStage(options: RolloutStageOptions): ApplyStage {
           emit({ type: 'progress', stage: 'rollout', resource: 'devices', done, total: plan.identities.length, ratePerSecond: seconds > 0 ? Math.max(0, done - doneAtStart) / seconds : undefined });
         },
         jobsCreated: [],
+        knownJobs: new Set(),
         now,
       };
 
@@ -244,7 +245,10 @@ function outcomeOf(
   const quarantined = count('quarantined');
   const inFlight = records.filter((record) => isInFlight(record.state)).length;
   const notReached = plan.identities.length - verified - rolledBack - quarantined - inFlight;
-  const notDone = records.filter((record) => record.state !== 'verified').map((record) => ({ deviceId: record.deviceId, reason: notDoneReason(record) }));
+  const inWaves = new Set(plan.plan.waves.list.flatMap((wave) => wave.deviceIds));
+  const notDone = records
+    .filter((record) => record.state !== 'verified')
+    .map((record) => ({ deviceId: record.deviceId, reason: notDoneReason(record, inWaves.has(record.deviceId)) }));
   const missing = plan.identities.length - records.length;
   for (const identity of plan.identities) {
     if (!store.get(identity.deviceId)) notDone.push({ deviceId: identity.deviceId, reason: 'not in the state store: run apply with every stage' });
@@ -280,11 +284,13 @@ function outcomeOf(
   };
 }
 
-function notDoneReason(record: DeviceRecord): string {
+function notDoneReason(record: DeviceRecord, inWave: boolean): string {
   switch (record.state) {
     case 'pending':
       return `no identity on IoT Hub yet${record.reason ? `: ${record.reason}` : ''}`;
     case 'identity-created':
+      // plan leaves SAS-fallback devices out of the waves: their new key cannot travel in a job document.
+      if (!inWave) return 'in no rollout wave of the plan (a SAS identity: its key cannot travel in the job document); move it by hand';
       return record.reason ? `not rolled out: ${record.reason}` : 'not rolled out yet: the rollout stopped before its wave';
     case 'rolled-back':
     case 'quarantined':

@@ -8,7 +8,7 @@ import type { RolloutJobs } from './rollout-aws-jobs.js';
 import type { HubDevices } from './rollout-hub-devices.js';
 import { nextRound, rolloutJobId } from './rollout-job-id.js';
 import { cutoverCreateJobInput } from './rollout-job-request.js';
-import { observeDevice, type ExecutionView, type JobView } from './rollout-observation.js';
+import { observeDevice, type ExecutionView } from './rollout-observation.js';
 import type { RolloutSettings } from './rollout-settings.js';
 import { waveEvent, type RolloutWave } from './rollout-waves.js';
 
@@ -41,6 +41,8 @@ export interface RolloutRun {
   onPolled(): void;
   /** Jobs this run created on AWS. */
   jobsCreated: string[];
+  /** Jobs this run has seen on AWS: they are not looked for again. */
+  knownJobs: Set<string>;
   now(): number;
 }
 
@@ -98,12 +100,11 @@ export async function runWave(
       if (!result.jobIds.includes(jobId)) result.jobIds.push(jobId);
       const watch = watches.get(jobId) ?? new ExecutionDetailsCache();
       watches.set(jobId, watch);
-      const job = await jobOnAws(run, wave, jobId, devices);
-      if (!job) {
+      if (!(await jobOnAws(run, wave, jobId, devices))) {
         for (const record of devices) result.unconfirmed.set(record.deviceId, `AWS IoT job ${jobId} no longer exists, so the device's cutover cannot be followed`);
         continue;
       }
-      await pollJob(run, job, devices, watch, result);
+      await pollJob(run, jobId, devices, watch, result);
     }
     const counts = store.countsByWave().get(wave.index);
     if (counts && JSON.stringify(counts) !== lastCounts) {
@@ -118,14 +119,17 @@ export async function runWave(
 }
 
 /**
- * The wave's job as AWS has it. Missing means the run that queued these devices was
+ * Whether the wave's job is on AWS. Missing means the run that queued these devices was
  * stopped before CreateJob: make it now, for exactly the devices queued for it.
  */
-async function jobOnAws(run: RolloutRun, wave: RolloutWave, jobId: string, devices: readonly DeviceRecord[]): Promise<JobView | undefined> {
-  const existing = await run.jobs.describeJob(jobId);
-  if (existing) return existing;
+async function jobOnAws(run: RolloutRun, wave: RolloutWave, jobId: string, devices: readonly DeviceRecord[]): Promise<boolean> {
+  if (run.knownJobs.has(jobId)) return true;
+  if (await run.jobs.describeJob(jobId)) {
+    run.knownJobs.add(jobId);
+    return true;
+  }
   const queued = devices.filter((record) => record.state === 'job-queued').map((record) => record.deviceId);
-  if (queued.length === 0) return undefined;
+  if (queued.length === 0) return false;
   const prefix = await run.thingArnPrefix();
   const created = await run.jobs.createJob(
     cutoverCreateJobInput({
@@ -144,9 +148,8 @@ async function jobOnAws(run: RolloutRun, wave: RolloutWave, jobId: string, devic
     level: 'info',
     message: `${wave.name}: AWS IoT job ${jobId} ${created === 'created' ? 'created' : 'found (made by an earlier run)'} for ${queued.length} devices`,
   });
-  const job = await run.jobs.describeJob(jobId);
-  if (!job) throw new CloudError(`AWS IoT job ${jobId} cannot be read right after it was created`, { hint: 'run apply again: it continues with the job' });
-  return job;
+  run.knownJobs.add(jobId);
+  return true;
 }
 
 /** The statusDetails last read per thing, and the execution update they were read at, so unchanged executions are not described again. */
@@ -155,9 +158,12 @@ class ExecutionDetailsCache {
   readonly readAt = new Map<string, number>();
 }
 
-async function pollJob(run: RolloutRun, job: JobView, devices: readonly DeviceRecord[], watch: ExecutionDetailsCache, result: WaveResult): Promise<void> {
+async function pollJob(run: RolloutRun, jobId: string, devices: readonly DeviceRecord[], watch: ExecutionDetailsCache, result: WaveResult): Promise<void> {
   const { store, emit } = run.context;
-  const executions = await run.jobs.listExecutions(job.jobId);
+  const executions = await run.jobs.listExecutions(jobId);
+  // Read after the executions, so the job's status (and why it ended) is at least as new as they are.
+  const job = await run.jobs.describeJob(jobId);
+  if (!job) throw new CloudError(`AWS IoT job ${jobId} disappeared while its executions were being read`, { hint: 'run apply again' });
   const executionOf = (record: DeviceRecord): ExecutionView | undefined => executions.get(run.thingNames.get(record.deviceId) ?? record.deviceId);
 
   const toDescribe = devices.filter((record) => {
