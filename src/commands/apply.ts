@@ -1,16 +1,19 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { APPLY_STAGE_ORDER, type ApplyStageName } from '../apply/apply-stage.js';
+import { APPLY_STAGE_ORDER, type ApplyStage, type ApplyStageName } from '../apply/apply-stage.js';
+import { DEFAULT_SIGNING_KEY_FILE } from '../ota/signing-key.js';
+import { createRolloutStage, rolloutOverridesOf, type RolloutFlags } from './apply-rollout.js';
 import { globalOptionsOf } from './global-options.js';
 import { runCommand } from './run-command.js';
 
-interface ApplyFlags {
+interface ApplyFlags extends RolloutFlags {
   plan: string;
   stage?: ApplyStageName;
   yes?: boolean;
   stateDir: string;
   hubConnectionString?: string;
   concurrency: string;
+  signingKey: string;
 }
 
 const CONNECTION_STRING_SOURCES = 'IOTHUB_CONNECTION_STRING (or --hub-connection-string)';
@@ -18,7 +21,7 @@ const CONNECTION_STRING_SOURCES = 'IOTHUB_CONNECTION_STRING (or --hub-connection
 export function registerApplyCommand(program: Command): void {
   program
     .command('apply')
-    .description('carry out plan/: create every device identity on IoT Hub (the OTA cutover stages follow)')
+    .description('carry out plan/: every device identity on IoT Hub, the signed firmware bundle in S3, then the OTA cutover')
     .option('-p, --plan <dir>', 'the plan directory `iotmigrate plan` wrote', 'plan')
     .addOption(new Option('--stage <name>', 'run this stage only (default: every stage, in order)').choices(APPLY_STAGE_ORDER))
     .option('-y, --yes', 'write without asking; required when there is no terminal to ask on')
@@ -29,19 +32,28 @@ export function registerApplyCommand(program: Command): void {
       ),
     )
     .option('--concurrency <n>', 'bulk registry requests in flight', '4')
+    .option('--max-per-minute <n>', "rollout: devices each wave's AWS IoT job starts per minute (1-1000; default: plan.json)")
+    .option('--abort-failure-percent <p>', 'rollout: stop when a wave fails above this share of its finished devices (default: plan.json)')
+    .option('--notify-webhook <url>', 'rollout: POST a JSON notice here for each device quarantined')
+    .option('--poll-interval <seconds>', 'rollout: how often AWS and IoT Hub are read while a wave runs', '5')
+    .option('--retry-cool-down <seconds>', 'rollout: wait before a retry wave takes rolled-back devices again (default: plan.json)')
+    .option('--signing-key <file>', 'the ed25519 firmware signing key plan used (its public half is in plan.json)', DEFAULT_SIGNING_KEY_FILE)
     .addHelpText(
       'after',
       `
 Stages: identities (every device of plan/identities.json on the hub, createOrUpdate, with
 its twin tags and desired properties; SAS fallback keys go to <state-dir>/sas-keys.ndjson,
-mode 0600). Progress is kept per device in <state-dir>/state.db: after a failure or a kill,
+mode 0600), bundle (plan/firmware packed into <state-dir>/bundle/firmware-<sha256>.tar.gz
+and signed with --signing-key, which must be the key plan recorded), upload (the bundle
+to the plan's S3 bucket and key, the bucket created if missing; AWS credentials and
+region as for detect). Progress is kept per device in <state-dir>/state.db: after a failure or a kill,
 run the same command again and it continues. Exit 0 when done, 4 when some devices could
 not be migrated (each is listed with its reason). Against the sandbox, eval "$(iotmigrate
 sandbox env)" first; against Azure, IOTHUB_CONNECTION_STRING comes from
 terraform output -raw iothub_connection_string in plan/terraform.`,
     )
     .action(async (flags: ApplyFlags, command: Command) => {
-      await runCommand('apply', globalOptionsOf(command), async ({ emit, signal }) => {
+      await runCommand('apply', globalOptionsOf(command), async ({ emit, signal, control }) => {
         const concurrency = Number(flags.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
           throw new UsageError(`--concurrency must be a whole number from 1 to 32, got "${flags.concurrency}"`);
@@ -69,16 +81,37 @@ terraform output -raw iothub_connection_string in plan/terraform.`,
           import('azure-iothub/dist/registry.js'),
         ]);
         const registry = Registry.fromConnectionString(connectionString);
-        const stages = [identitiesStage({ hostName, concurrency, registryFor: (callOptions) => identityRegistryOver(registry, { ...callOptions, hostName }) })];
+        const runs = (name: ApplyStageName) => flags.stage === undefined || flags.stage === name;
+        const stages: ApplyStage[] = [identitiesStage({ hostName, concurrency, registryFor: (callOptions) => identityRegistryOver(registry, { ...callOptions, hostName }) })];
+        if (runs('bundle')) {
+          const [{ bundleStage }, { readSigningKey }] = await Promise.all([import('../apply/bundle-stage.js'), import('../ota/signing-key.js')]);
+          // Read up front so a wrong key is refused before the confirmation; absent is fine when the bundle is packed already.
+          stages.push(bundleStage({ signingKeyFile: flags.signingKey, signingKey: await readSigningKey(flags.signingKey, { missingOk: true }) }));
+        }
+        if (runs('upload')) {
+          const { uploadStage } = await import('../apply/upload-stage.js');
+          stages.push(
+            uploadStage({
+              // client-s3 loads only when there is a bundle to upload; it finds credentials and AWS_ENDPOINT_URL_S3 itself.
+              async openStore(region) {
+                const [{ S3Client }, { s3BundleStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('../ota/s3-bundle-store.js')]);
+                return s3BundleStore(new S3Client({ region }), region);
+              },
+            }),
+          );
+        }
+        const rollout = runs('rollout') ? await createRolloutStage({ hostName, registry, flags: rolloutOverridesOf(flags) }) : undefined;
+        if (rollout) stages.push(rollout.stage);
         const result = await runApply({
           planDir: flags.plan,
           stateDir: flags.stateDir,
           hubHostName: hostName,
-          stages: stages.filter((stage) => flags.stage === undefined || stage.name === flags.stage),
+          stages: stages.filter((stage) => runs(stage.name)),
           confirm: flags.yes ? async () => true : confirmOnTerminal,
           emit,
           signal,
-        });
+          control,
+        }).finally(() => rollout?.close());
         emit({ type: 'result', command: 'apply', lines: result.lines });
         return { exitCode: result.exitCode, counts: result.counts };
       });
