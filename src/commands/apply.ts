@@ -46,7 +46,10 @@ its twin tags and desired properties; SAS fallback keys go to <state-dir>/sas-ke
 mode 0600), bundle (plan/firmware packed into <state-dir>/bundle/firmware-<sha256>.tar.gz
 and signed with --signing-key, which must be the key plan recorded), upload (the bundle
 to the plan's S3 bucket and key, the bucket created if missing; AWS credentials and
-region as for detect). Progress is kept per device in <state-dir>/state.db: after a failure or a kill,
+region as for detect), rollout (one AWS IoT job per wave, canary first, watched on AWS and
+IoT Hub until each device is verified or rolled back; a wave failing above the threshold
+stops the rollout; rolled-back devices get retry waves, then the iotmigrate-quarantine
+thing group). Progress is kept per device in <state-dir>/state.db: after a failure or a kill,
 run the same command again and it continues. Exit 0 when done, 4 when some devices could
 not be migrated (each is listed with its reason). Against the sandbox, eval "$(iotmigrate
 sandbox env)" first; against Azure, IOTHUB_CONNECTION_STRING comes from
