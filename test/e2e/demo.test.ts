@@ -1,0 +1,47 @@
+import { access, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ProgressEventSchema, type ProgressEvent } from '../../src/progress/events.js';
+import { uniqueLoopbackHost } from '../support/loopback.js';
+import { runCli } from '../support/run-cli.js';
+
+/**
+ * `iotmigrate demo` as a CI job runs it: NDJSON on stdout, every line a valid event, the
+ * whole migration of a small simulated fleet, ending with the summary.
+ */
+describe('iotmigrate demo', () => {
+  it('moves 20 simulated devices from AWS to IoT Hub and writes the report', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'iotmigrate-demo-e2e-'));
+    const host = uniqueLoopbackHost();
+    let hubHost = uniqueLoopbackHost();
+    while (hubHost === host) hubHost = uniqueLoopbackHost();
+    const stateDir = join(work, 'demo');
+
+    const result = await runCli(['demo', '--devices', '20', '--json', '--state-dir', stateDir, '--host', host, '--hub-host', hubHost]);
+
+    const events = result.stdout.trim().split('\n').map((line) => ProgressEventSchema.parse(JSON.parse(line)) as ProgressEvent);
+    const summary = events.at(-1);
+    expect(summary, result.stderr).toMatchObject({ type: 'summary', command: 'demo', exitCode: 0, devices: 20, verified: 20, rolledBack: 0, quarantined: 0, failed: 0 });
+    expect(result.code).toBe(0);
+    expect(events.filter((event) => event.type === 'summary')).toHaveLength(1);
+
+    const stages = events.flatMap((event) => (event.type === 'stage' && event.status === 'started' ? [event.stage] : []));
+    expect(stages).toEqual(expect.arrayContaining(['sandbox', 'detect', 'plan', 'identities', 'bundle', 'upload', 'rollout']));
+    expect(events.some((event) => event.type === 'wave' && event.status === 'finished')).toBe(true);
+
+    const reported = events.find((event) => event.type === 'result' && event.command === 'demo');
+    expect(reported).toMatchObject({ path: join(stateDir, 'report.html') });
+    expect(await readFile(join(stateDir, 'report.html'), 'utf8')).toContain('<html');
+    await access(join(stateDir, 'manifest.json'));
+    await access(join(stateDir, 'plan', 'plan.json'));
+    // Without --keep the sandbox is gone: no runtime record left behind.
+    await expect(access(join(stateDir, 'sandbox', 'sandbox.json'))).rejects.toThrow();
+  }, 180_000);
+
+  it('refuses a bad device count with exit 2 before starting anything', async () => {
+    const result = await runCli(['demo', '--devices', '0']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--devices must be a whole number from 1 to 10000');
+  });
+});
