@@ -51,7 +51,7 @@ export async function runReport(options: RunReportOptions): Promise<ReportOutcom
         fleet: countFleet({ counts: store.countsByState(), countsByWave: store.countsByWave(), plannedWaves, waveName }),
       };
       const chunks = chunksOf(options.format, heading, store, waveName);
-      if (options.out === undefined) await writeChunks(options.stdout, chunks);
+      if (options.out === undefined) await writeToPipe(options.stdout, chunks);
       else await writeChunksAtomic(options.out, chunks);
       return { path: options.out, fleet: heading.fleet };
     });
@@ -71,6 +71,24 @@ function chunksOf(format: ReportFormat, heading: ReportHeading, store: StateStor
       return htmlReportChunks(heading, rowsOf(notVerifiedFirst(store), store, waveName));
     default:
       return assertNever(format);
+  }
+}
+
+/**
+ * A reader that stops early (`report --format csv | head`) has what it wanted: stop
+ * writing without an error, as Unix tools do.
+ */
+async function writeToPipe(stdout: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  const readerGone = (error: NodeJS.ErrnoException) => error.code === 'EPIPE';
+  // EPIPE can also arrive after the last write returned; without a listener it would crash the process.
+  const ignoreGoneReader = (error: NodeJS.ErrnoException) => {
+    if (!readerGone(error)) throw error;
+  };
+  stdout.on('error', ignoreGoneReader);
+  try {
+    await writeChunks(stdout, chunks);
+  } catch (error) {
+    if (!readerGone(error as NodeJS.ErrnoException)) throw error;
   }
 }
 
