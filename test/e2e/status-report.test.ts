@@ -10,7 +10,7 @@ import { deviceStories, playDeviceStories } from '../../src/report/device-storie
 import type { DeviceEvent } from '../../src/state/device-state.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { parseCsv } from '../support/parse-csv.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, startCli } from '../support/run-cli.js';
 
 /**
  * `iotmigrate status` and `report` as users run them: the built CLI in a child process,
@@ -58,7 +58,7 @@ describe('iotmigrate status', () => {
   it('prints counts per state and per wave, with the plan names and retry-1 after them', async () => {
     const result = await runCli(['status'], { cwd: dir });
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('apply: not running');
     expect(result.stdout).toContain('Devices: 22 — pending 2 · identity-created 5 · downloading 2 · verified 11 · rolled-back 1 · quarantined 1');
     expect(result.stdout).toMatch(/ 1 canary\s+4 of 5 planned — verified 4\n/);
@@ -69,7 +69,7 @@ describe('iotmigrate status', () => {
 
   it('prints one JSON object with --json', async () => {
     const result = await runCli(['status', '--json'], { cwd: dir });
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     const status = JSON.parse(result.stdout);
     expect(status).toMatchObject({ devices: 22, counts: EXPECTED_COUNTS, apply: { running: false, pid: null }, planDir: 'plan' });
@@ -110,7 +110,7 @@ describe('iotmigrate status', () => {
     raw.exec("UPDATE devices SET state = 'downloading' WHERE state = 'installed'");
     raw.close();
 
-    expect(during.code).toBe(0);
+    expect(during.code, during.stderr).toBe(0);
     expect(committedBeforeStatusEnded).toBe(false);
     expect(JSON.parse(during.stdout).counts).toMatchObject({ downloading: 2, installed: 0 });
     expect(code).toBe(0);
@@ -130,7 +130,7 @@ describe('iotmigrate status', () => {
 describe('iotmigrate report', () => {
   it('--format json: {devices, counts} on stdout, one entry per device', async () => {
     const result = await runCli(['report', '--format', 'json'], { cwd: dir });
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.counts).toMatchObject({ devices: 22, ...EXPECTED_COUNTS });
     expect(report.devices).toHaveLength(22);
@@ -149,7 +149,7 @@ describe('iotmigrate report', () => {
 
   it('--format csv: a header and one RFC 4180 record per device, the multi-line reason intact', async () => {
     const result = await runCli(['report', '--format', 'csv'], { cwd: dir });
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const [header, ...records] = parseCsv(result.stdout);
     expect(header![0]).toBe('deviceId');
     expect(records).toHaveLength(22);
@@ -158,7 +158,7 @@ describe('iotmigrate report', () => {
 
   it('--format html: report.html in the working directory, its path on stdout, everything escaped', async () => {
     const result = await runCli(['report', '--format', 'html'], { cwd: dir });
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('report.html\n');
     const html = await readFile(join(dir, 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script|<link|src=|href=/i);
@@ -170,11 +170,22 @@ describe('iotmigrate report', () => {
 
   it('--json --out: the report in the file, events on stdout ending with the summary', async () => {
     const result = await runCli(['report', '--format', 'json', '--out', 'out/report.json', '--json'], { cwd: dir });
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(events.find((event) => event.type === 'result')).toMatchObject({ command: 'report', path: 'out/report.json' });
     expect(events.at(-1)).toMatchObject({ type: 'summary', command: 'report', exitCode: 0, devices: 22, verified: 11, rolledBack: 1, quarantined: 1 });
     expect(JSON.parse(await readFile(join(dir, 'out', 'report.json'), 'utf8')).devices).toHaveLength(22);
+  });
+
+  it('stops quietly when the reader closes the pipe early, as `| head` does', async () => {
+    const child = startCli(['report', '--format', 'csv'], { cwd: dir });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await once(child.stdout!, 'data');
+    child.stdout!.destroy();
+    const [code] = await once(child, 'close');
+    expect(stderr).not.toContain('unexpected error');
+    expect(code).toBe(0);
   });
 
   it('refuses stdout for the report when --json puts events there (exit 2)', async () => {
