@@ -55,13 +55,17 @@ export type ObservationOutcome =
 
 const NOTHING: ObservationOutcome = { kind: 'events', events: [] };
 
-/** What an agent's step says about where the device is: installing is still on the old firmware; connecting-azure runs the new one. */
+/**
+ * What an agent's step says about where the device is: installing is still on the old
+ * firmware; from connecting-azure on it runs the new one. Only IoT Hub itself can say
+ * the device is connected there (azure-connected), never the agent's word alone.
+ */
 const STEP_STATE: Record<CutoverStep, Exclude<InFlightState, 'job-queued'> | undefined> = {
   downloading: 'downloading',
   verifying: 'downloading',
   installing: 'downloading',
   'connecting-azure': 'installed',
-  switched: 'azure-connected',
+  switched: 'installed',
   'rolled-back': undefined,
   rejected: undefined,
 };
