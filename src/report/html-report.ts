@@ -35,7 +35,7 @@ tbody th{background:#fff;font-size:1rem;padding-top:1rem}
 .state{display:inline-block;border-radius:999px;padding:0 .55rem;font-size:.85em;white-space:nowrap;background:#eaeef2}
 .s-verified{background:#dafbe1;color:#116329}.s-rolled-back{background:#fff1e5;color:#953800}
 .s-quarantined{background:#ffebe9;color:#a40e26}
-.reason{max-width:28rem;overflow-wrap:anywhere}
+.reason{max-width:28rem;overflow-wrap:anywhere;white-space:pre-line}
 time{white-space:nowrap;color:#57606a}
 `;
 
