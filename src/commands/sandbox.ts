@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { formatFaults, parseFaults, type FaultRates } from '../sandbox/faults.js';
 import { globalOptionsOf } from './global-options.js';
 import { runCommand } from './run-command.js';
 import type { SandboxEndpoints } from '../sandbox/start-sandbox.js';
@@ -20,6 +21,7 @@ interface UpFlags {
   mqttPort: string;
   s3Port: string;
   anomalies: boolean;
+  faults?: string;
 }
 
 export function registerSandboxCommand(program: Command): void {
@@ -34,7 +36,7 @@ export function registerSandboxCommand(program: Command): void {
     .option('--state-dir <dir>', 'where the estate, certificates and runtime files live', DEFAULT_STATE_DIR)
     .option('-d, --detach', 'run in the background; return once every endpoint answers')
     .option('--api-rate <r>', 'answer at most R requests/s per API operation (per operation family on the hub), throttle the rest')
-    .option('--seed <s>', 'seed for the generated estate', '1')
+    .option('--seed <s>', 'seed for the generated estate and the injected faults', '1')
     .option('--host <address>', 'loopback address of the AWS half (any of 127.0.0.0/8)', '127.0.0.1')
     .option('--hub-host <address>', 'loopback address of the Azure IoT Hub, on ports 443 and 8883 (needs root or CAP_NET_BIND_SERVICE)', '127.0.0.2')
     .option('--region <region>', 'region of the emulated account', 'us-east-1')
@@ -42,6 +44,7 @@ export function registerSandboxCommand(program: Command): void {
     .option('--mqtt-port <port>', 'port of the MQTT broker (mutual TLS)', '8883')
     .option('--s3-port <port>', 'port of S3 (firmware bundles, path-style)', '4567')
     .option('--no-anomalies', 'seed a tidy fleet: no thing without certificate, no shared or revoked certificate')
+    .option('--faults <kind=P,...>', 'inject faults with these probabilities, reproducibly with --seed: download-drop, bundle-corrupt, azure-refuse, api-throttle, device-offline')
     .action(async (flags: UpFlags, command: Command) => {
       const options = parseUpFlags(flags);
       const globals = globalOptionsOf(command);
@@ -70,7 +73,12 @@ export function registerSandboxCommand(program: Command): void {
           type: 'result',
           command: 'sandbox up',
           lines: [
-            ...describeRunning({ pid: process.pid, endpoints: started.endpoints, things: Object.keys(started.store.estate.things).length }),
+            ...describeRunning({
+              pid: process.pid,
+              endpoints: started.endpoints,
+              things: Object.keys(started.store.estate.things).length,
+              faults: started.faults.any ? { rates: started.faults.rates, seed: started.seed } : undefined,
+            }),
             'Press Ctrl-C to stop.',
           ],
         });
@@ -118,6 +126,7 @@ export function registerSandboxCommand(program: Command): void {
 
 function parseUpFlags(flags: UpFlags) {
   const things = wholeNumber('--things', flags.things, 0, 1_000_000);
+  const faults = flags.faults === undefined ? undefined : parseFaults(flags.faults);
   const seed = wholeNumber('--seed', flags.seed, 0, 2 ** 32 - 1);
   const apiRate = flags.apiRate === undefined ? undefined : wholeNumber('--api-rate', flags.apiRate, 1, 1_000_000);
   const api = wholeNumber('--api-port', flags.apiPort, 0, 65535);
@@ -140,6 +149,7 @@ function parseUpFlags(flags: UpFlags) {
     region: flags.region,
     ports: { api, mqtt, s3 },
     anomalies: flags.anomalies,
+    faults,
   };
 }
 
@@ -171,7 +181,7 @@ async function requireRunning(stateDir: string) {
   return record;
 }
 
-function describeRunning(record: { pid: number; endpoints: SandboxEndpoints; things: number }): string[] {
+function describeRunning(record: { pid: number; endpoints: SandboxEndpoints; things: number; faults?: { rates: FaultRates; seed: number } }): string[] {
   const { endpoints } = record;
   return [
     `sandbox running (pid ${record.pid}) with ${record.things} things`,
@@ -180,6 +190,7 @@ function describeRunning(record: { pid: number; endpoints: SandboxEndpoints; thi
     `  S3 (firmware bundles, path-style)       ${endpoints.s3Api}`,
     `  Azure IoT Hub service API (HTTPS)       https://${endpoints.iotHubHostName}${endpoints.iotHubHttpsPort === 443 ? '' : `:${endpoints.iotHubHttpsPort}`}`,
     `  Azure IoT Hub devices (MQTT over TLS)   mqtts://${endpoints.iotHubHostName}:${endpoints.iotHubMqttPort}`,
+    ...(record.faults ? [`  Injecting faults: ${formatFaults(record.faults.rates)} (seed ${record.faults.seed})`] : []),
     `Point the AWS and Azure SDKs at it: eval "$(iotmigrate sandbox env)"`,
   ];
 }

@@ -45,6 +45,7 @@ export function formatFaults(rates: FaultRates): string {
  */
 export class FaultInjector {
   private readonly streams: Record<FaultKind, () => number>;
+  private readonly strikeCounts: Record<FaultKind, number> = { ...NO_FAULTS };
 
   constructor(
     readonly rates: FaultRates,
@@ -56,7 +57,14 @@ export class FaultInjector {
   /** True when this occasion of `kind` should fail. */
   strikes(kind: FaultKind): boolean {
     const rate = this.rates[kind];
-    return rate > 0 && this.streams[kind]() < rate;
+    const strikes = rate > 0 && this.streams[kind]() < rate;
+    if (strikes) this.strikeCounts[kind] += 1;
+    return strikes;
+  }
+
+  /** How many occasions of `kind` have failed so far: what a rehearsal or a test checks it got. */
+  struck(kind: FaultKind): number {
+    return this.strikeCounts[kind];
   }
 
   /** A draw from the kind's stream in [0, 1), for how a fault plays out (where to cut, how long to stay offline). */

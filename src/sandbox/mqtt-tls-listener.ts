@@ -20,12 +20,18 @@ export interface MqttTlsListener {
   close(): Promise<void>;
 }
 
-// CONNACK return code 5; aedes types it as a const enum, which per-file transpilers cannot inline.
+// CONNACK return codes 5 and 3; aedes types them as a const enum, which per-file transpilers cannot inline.
 const NOT_AUTHORIZED = 5 as AuthErrorCode;
+const SERVER_UNAVAILABLE = 3 as AuthErrorCode;
 
 /** The error an aedes `authenticate` hook passes to refuse a CONNECT with "not authorized". */
 export function notAuthorized(reason: string): AuthenticateError {
   return Object.assign(new Error(reason), { returnCode: NOT_AUTHORIZED });
+}
+
+/** The error an aedes `authenticate` hook passes to refuse a CONNECT with "server unavailable". */
+export function serverUnavailable(reason: string): AuthenticateError {
+  return Object.assign(new Error(reason), { returnCode: SERVER_UNAVAILABLE });
 }
 
 /**

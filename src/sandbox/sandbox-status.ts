@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { formatFaults } from './faults.js';
 import { readRunningSandbox } from './runtime-record.js';
 import type { SandboxRuntimeRecord } from './start-sandbox.js';
 
@@ -29,6 +30,7 @@ export async function describeSandboxStatus(stateDir: string): Promise<SandboxSt
       `  S3           ${endpoints.s3Api}  ${mark(answering.s3)}`,
       `  Azure IoT Hub ${record.hubName}  https://${endpoints.iotHubHostName}:${endpoints.iotHubHttpsPort}  ${mark(answering.hubHttps)}`,
       `                devices  mqtts://${endpoints.iotHubHostName}:${endpoints.iotHubMqttPort}  ${mark(answering.hubMqtt)}`,
+      ...(record.faults ? [`Faults: ${formatFaults(record.faults.rates)} (seed ${record.faults.seed})`] : []),
       'Limits: MQTT 3.1.1 only (MQTT 5 clients such as the v2 SDK Mqtt5Client are refused);',
       '        the APIs emulate the operations iotmigrate and the SDKs use, not all of AWS IoT or IoT Hub;',
       '        the hub speaks no AMQP: cloud-to-device sends and telemetry reads use its /sandbox/ HTTPS endpoints;',

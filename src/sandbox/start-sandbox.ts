@@ -4,6 +4,7 @@ import type { EmitProgress } from '../progress/events.js';
 import { stableStringify, writeFileAtomic } from '../fs/atomic-write.js';
 import { issueCertificate } from './pki.js';
 import { loadOrCreateSandboxCas, type SandboxCas } from './sandbox-ca.js';
+import { FaultInjector, NO_FAULTS, type FaultRates } from './faults.js';
 import { loadOrCreateSigningKey } from '../ota/signing-key.js';
 import { EstateStore } from './aws/estate-store.js';
 import { seedAwsEstate } from './aws/seed-estate.js';
@@ -42,6 +43,8 @@ export interface SandboxOptions {
   ports?: { api?: number; mqtt?: number; s3?: number; hubHttps?: number; hubMqtt?: number };
   /** Seed the oddities of a real fleet (thing without certificate, shared and revoked certificates). */
   anomalies?: boolean;
+  /** Faults to inject (`sandbox up --faults`), drawn from `seed`; none if unset. */
+  faults?: FaultRates;
   onEvent?: EmitProgress;
 }
 
@@ -74,6 +77,10 @@ export interface Sandbox {
   cas: SandboxCas;
   /** The ed25519 key the simulated fleet trusts for firmware; `sandbox env` hands it to plan and apply. */
   firmwareSigningKeyFile: string;
+  /** The one fault injector every server (and the fleet, for device-offline) draws from; its rates are all 0 without --faults. */
+  faults: FaultInjector;
+  /** The seed of the estate and of the faults. */
+  seed: number;
   /** The estate was freshly seeded (false when an existing state dir was reopened). */
   seeded: boolean;
   stop(): Promise<void>;
@@ -87,6 +94,8 @@ export interface SandboxRuntimeRecord {
   env: Record<string, string>;
   things: number;
   startedAt: string;
+  /** Present when faults are injected, so `sandbox status` can say which. */
+  faults?: { rates: FaultRates; seed: number };
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
@@ -95,6 +104,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const hubHost = options.hubHost ?? DEFAULT_HUB_HOST;
   const region = options.region ?? 'us-east-1';
   const emit = options.onEvent ?? (() => {});
+  const seed = options.seed ?? 1;
+  // One injector for the whole sandbox: each kind has its own stream, so the seed replays every server's faults.
+  const faults = new FaultInjector(options.faults ?? NO_FAULTS, seed);
   await mkdir(stateDir, { recursive: true });
 
   emit({ type: 'stage', stage: 'sandbox', status: 'started', title: `Starting the sandbox on ${host} (AWS) and ${hubHost} (Azure IoT Hub)` });
@@ -124,6 +136,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     credentials: SANDBOX_CREDENTIALS,
     // Devices fetch bundles over HTTPS, as from real S3; NODE_EXTRA_CA_CERTS carries the sandbox CA.
     tls: serverCert,
+    faults,
   });
   const jobs = new JobRunner({ store, objects: s3 });
   const closeJobsAndS3 = async () => {
@@ -141,6 +154,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     apiRate: options.apiRate,
     dataEndpointHost: host,
     jobs,
+    faults,
   }).catch(async (error: unknown) => {
     await Promise.all([broker.close(), closeJobsAndS3()]);
     throw error;
@@ -153,6 +167,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     stateDir,
     serverCertificate: hubServerCert,
     apiRate: options.apiRate,
+    faults,
     onEvent: emit,
   }).catch(async (error: unknown) => {
     await Promise.all([controlPlane.close(), broker.close(), closeJobsAndS3()]);
@@ -196,6 +211,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     env,
     things: Object.keys(store.estate.things).length,
     startedAt: new Date().toISOString(),
+    ...(faults.any ? { faults: { rates: faults.rates, seed } } : {}),
   };
   await writeFileAtomic(runtimeFile, stableStringify(record));
   emit({ type: 'stage', stage: 'sandbox', status: 'finished' });
@@ -213,6 +229,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     hub,
     cas,
     firmwareSigningKeyFile,
+    faults,
+    seed,
     seeded: existing === undefined,
     stop() {
       stopped ??= (async () => {

@@ -6,6 +6,7 @@ import deviceSdk from 'azure-iot-device';
 import iothub from 'azure-iothub';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { startIotHub, type IotHub } from '../../src/sandbox/azure/start-iot-hub.js';
+import type { FaultInjector } from '../../src/sandbox/faults.js';
 import { createCertificateAuthority, issueCertificate, type CertificateAuthority } from '../../src/sandbox/pki.js';
 import { uniqueLoopbackHost } from './loopback.js';
 import { ServiceSdk } from './azure-service-sdk.js';
@@ -41,7 +42,7 @@ export interface RestResponse {
  * A hub on a loopback address of its own, on the standard ports (443 for the service
  * API, 8883 for devices), with the real SDKs pointed at it.
  */
-export async function startTestHub(options: { apiRate?: number } = {}): Promise<TestHub> {
+export async function startTestHub(options: { apiRate?: number; faults?: FaultInjector } = {}): Promise<TestHub> {
   const tempDir = await mkdtemp(join(tmpdir(), 'iotmigrate-hub-'));
   const host = uniqueLoopbackHost();
   const rootCa = await createCertificateAuthority('test hub root CA');
@@ -49,7 +50,7 @@ export async function startTestHub(options: { apiRate?: number } = {}): Promise<
   await writeFile(caFile, rootCa.certificatePem);
   const serverCertificate = await issueCertificate(rootCa, { commonName: host, ipAddresses: [host], usage: 'server' });
   const stateDir = join(tempDir, 'state');
-  const hub = await startIotHub({ hubName: 'test-hub', host, stateDir, serverCertificate, apiRate: options.apiRate });
+  const hub = await startIotHub({ hubName: 'test-hub', host, stateDir, serverCertificate, apiRate: options.apiRate, faults: options.faults });
   const sdk = new ServiceSdk(caFile);
   const devices = new Set<DeviceClient>();
 

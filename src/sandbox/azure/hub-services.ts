@@ -1,5 +1,6 @@
 import type { DeviceMessages } from './device-messages.js';
 import type { DeviceRegistry } from './device-registry.js';
+import type { ConnectionRefusals } from './device-mqtt/connection-refusals.js';
 import type { DeviceSessions } from './device-mqtt/device-sessions.js';
 import type { DirectMethods } from './device-mqtt/direct-methods.js';
 
@@ -9,4 +10,5 @@ export interface HubServices {
   messages: DeviceMessages;
   sessions: DeviceSessions;
   methods: DirectMethods;
+  refusals: ConnectionRefusals;
 }

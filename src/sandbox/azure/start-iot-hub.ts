@@ -1,9 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import { InputError } from '../../errors.js';
 import type { EmitProgress } from '../../progress/events.js';
+import type { FaultInjector } from '../faults.js';
 import { OWNER_POLICY, policyConnectionString } from './access-policies.js';
 import { DeviceMessages, type DeviceToCloudEvent } from './device-messages.js';
 import { sendCloudToDevice } from './device-mqtt/cloud-to-device.js';
+import { ConnectionRefusals } from './device-mqtt/connection-refusals.js';
 import { DeviceSessions } from './device-mqtt/device-sessions.js';
 import type { DeviceSubscription } from './device-mqtt/device-topics.js';
 import { DirectMethods } from './device-mqtt/direct-methods.js';
@@ -13,6 +15,7 @@ import { DeviceRegistry } from './device-registry.js';
 import type { HubServices } from './hub-services.js';
 import { HubStore } from './hub-store.js';
 import { deviceView, twinView } from './registry-views.js';
+import { refusalRoutes } from './service-api/refusal-routes.js';
 import { registryRoutes } from './service-api/registry-routes.js';
 import { sandboxRoutes } from './service-api/sandbox-routes.js';
 import { startServiceApi } from './service-api/start-service-api.js';
@@ -35,6 +38,8 @@ export interface IotHubOptions {
   serverCertificate: { certificatePem: string; privateKeyPem: string };
   /** Service API operations per second, in each of IoT Hub's operation families, before 429 ThrottlingException; unlimited if unset. */
   apiRate?: number;
+  /** `azure-refuse` refuses a device's MQTT connection attempt. */
+  faults?: FaultInjector;
   onEvent?: EmitProgress;
 }
 
@@ -75,6 +80,16 @@ export interface IotHub {
   registerCertificateAuthority(ca: { name: string; certificatePem: string; verified?: boolean }): void;
   /** Connected devices, each with what it listens to (`cloudToDevice`, `methods`, `twinResponses`, `desiredUpdates`). */
   connectedDevices(): Array<{ deviceId: string; subscriptions: DeviceSubscription[] }>;
+  /**
+   * Refuses these devices' MQTT connections from now on (CONNACK 3, server unavailable),
+   * however good their credentials, and drops those connected: the deterministic
+   * counterpart of the azure-refuse fault. IDs need not be registered yet.
+   */
+  refuseDevices(deviceIds: Iterable<string>, reason?: string): void;
+  /** Lets refused devices connect again. */
+  admitDevices(deviceIds: Iterable<string>): void;
+  /** The devices refused by refuseDevices, with their reasons. */
+  refusedDevices(): Array<{ deviceId: string; reason: string }>;
   /** Disconnects every device, releases both ports and writes the registry out; safe to call twice. */
   close(): Promise<void>;
 }
@@ -102,7 +117,8 @@ export async function startIotHub(options: IotHubOptions): Promise<IotHub> {
     },
     now,
   );
-  const services: HubServices = { registry, messages, sessions, methods };
+  const refusals = new ConnectionRefusals(options.faults, (deviceId) => sessions.disconnect(deviceId));
+  const services: HubServices = { registry, messages, sessions, methods, refusals };
 
   const serviceApi = await startServiceApi({
     host: options.host,
@@ -111,7 +127,7 @@ export async function startIotHub(options: IotHubOptions): Promise<IotHub> {
     hostName,
     policies: store.policies,
     apiRate: options.apiRate,
-    routes: [...registryRoutes(services), ...twinRoutes(services), ...sandboxRoutes(services)],
+    routes: [...registryRoutes(services), ...twinRoutes(services), ...sandboxRoutes(services), ...refusalRoutes(services)],
     now,
   });
   const broker = await startDeviceBroker({
@@ -124,6 +140,7 @@ export async function startIotHub(options: IotHubOptions): Promise<IotHub> {
     sessions,
     messages,
     methods,
+    refusals,
     now,
     onRefused: (clientId, reason) => emit({ type: 'log', level: 'info', message: `IoT Hub refused device '${clientId}': ${reason}` }),
   }).catch(async (error: unknown) => {
@@ -172,6 +189,9 @@ export async function startIotHub(options: IotHubOptions): Promise<IotHub> {
       store.changed();
     },
     connectedDevices: () => sessions.connectedDevices(),
+    refuseDevices: (deviceIds, reason) => refusals.refuse(deviceIds, reason),
+    admitDevices: (deviceIds) => refusals.admit(deviceIds),
+    refusedDevices: () => refusals.list(),
     close() {
       closing ??= (async () => {
         methods.cancelAll();

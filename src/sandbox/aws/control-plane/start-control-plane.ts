@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { nowEpochSeconds } from '../estate.js';
 import type { EstateStore } from '../estate-store.js';
+import type { FaultInjector } from '../../faults.js';
 import { AwsError, sendAwsError, throttled, unauthorized } from './aws-error.js';
 import { certificateRoutes } from './certificate-routes.js';
 import { createControlPlaneContext } from './control-plane-context.js';
@@ -38,6 +39,8 @@ export interface ControlPlaneOptions {
    * one the control plane runs its own, with no S3 behind it, and closes it on close().
    */
   jobs?: JobRunner;
+  /** `api-throttle` answers a signed call with ThrottlingException before it is routed or handled. */
+  faults?: FaultInjector;
 }
 
 export interface ControlPlane {
@@ -87,6 +90,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     try {
       const body = await readRequestBody(request, MAX_BODY_BYTES, () => new AwsError('RequestEntityTooLargeException', 413, `The request body exceeds ${MAX_BODY_BYTES} bytes`));
       if (!request.headers.authorization) throw unauthorized();
+      // The same 429 as the --api-rate throttle, so the SDKs back off and retry it the same way.
+      if (options.faults?.strikes('api-throttle')) throw throttled();
       const url = request.url ?? '/';
       const queryAt = url.indexOf('?');
       const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);

@@ -4,6 +4,11 @@ import { accessDenied, S3Error } from './s3-error.js';
 /** S3's longest presigned-URL lifetime: seven days. */
 const MAX_PRESIGNED_SECONDS = 604_800;
 
+/** Authenticated by a presigned URL (as devices fetch bundles) rather than a signed `authorization` header. */
+export function isPresignedRequest(query: URLSearchParams): boolean {
+  return query.has('X-Amz-Algorithm');
+}
+
 /**
  * Whether a request may proceed: it must be signed, in the `authorization` header or as
  * a presigned URL, and a presigned URL must not have expired. Signatures themselves are
@@ -12,7 +17,7 @@ const MAX_PRESIGNED_SECONDS = 604_800;
  * undefined.
  */
 export function s3RequestRefusal(headers: IncomingHttpHeaders, query: URLSearchParams, nowMs: number): S3Error | undefined {
-  if (query.get('X-Amz-Algorithm') === null) return headers.authorization ? undefined : accessDenied();
+  if (!isPresignedRequest(query)) return headers.authorization ? undefined : accessDenied();
   const amzDate = query.get('X-Amz-Date') ?? '';
   const expiresText = query.get('X-Amz-Expires') ?? '';
   const signedAt = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);

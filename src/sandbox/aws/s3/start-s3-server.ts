@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { pipeline } from 'node:stream/promises';
+import type { FaultInjector } from '../../faults.js';
 import { listenOrExplain } from '../../listen.js';
 import { readRequestBody } from '../../read-request-body.js';
 import { decodeAwsChunked, MalformedChunksError } from './aws-chunked.js';
 import { parseByteRange } from './byte-range.js';
+import { applyDownloadFault, drawDownloadFault } from './download-faults.js';
 import { listObjectsPage } from './list-objects.js';
 import type { JobObjects } from '../jobs/job-runner.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
 import { presignS3GetUrl } from './presign-s3-url.js';
 import { escapeXml, invalidArgument, noSuchBucket, noSuchKey, S3Error, sendS3Error } from './s3-error.js';
-import { s3RequestRefusal } from './s3-request-auth.js';
+import { isPresignedRequest, s3RequestRefusal } from './s3-request-auth.js';
 import { uploadChecksums } from './upload-checksums.js';
 
 export interface S3ServerOptions {
@@ -26,6 +28,11 @@ export interface S3ServerOptions {
   nowMs?: () => number;
   /** Serve HTTPS with this certificate (as real S3 and its presigned URLs are); plain HTTP without. */
   tls?: { certificatePem: string; privateKeyPem: string };
+  /**
+   * `download-drop` and `bundle-corrupt` strike presigned GETs only: what devices fetch,
+   * never the signed requests apply makes to upload and check a bundle.
+   */
+  faults?: FaultInjector;
 }
 
 /** What the Jobs service needs of S3 (documentSource objects, presigned bundle URLs) comes with it. */
@@ -91,7 +98,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
           return await putObject(bucket, key, request, response, common);
         case 'GET':
         case 'HEAD':
-          return await getObject(bucket, key, request, response, common, method === 'HEAD');
+          return await getObject(bucket, key, request, response, common, method === 'HEAD', isPresignedRequest(url.searchParams));
         default:
           throw methodNotAllowed(method);
       }
@@ -149,6 +156,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     response: ServerResponse,
     common: Record<string, string>,
     headOnly: boolean,
+    presigned: boolean,
   ) => {
     bucketOrThrow(bucket);
     const object = objects.getObject(bucket, key);
@@ -173,7 +181,12 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       response.writeHead(206, { ...headers, 'content-length': range.end - range.start + 1, 'content-range': `bytes ${range.start}-${range.end}/${object.size}` });
     }
     if (headOnly || object.size === 0) return response.end();
-    await pipeline(objects.readObject(bucket, key, range.kind === 'partial' ? range : undefined), response);
+    const body = objects.readObject(bucket, key, range.kind === 'partial' ? range : undefined);
+    const fault = presigned && options.faults ? drawDownloadFault(options.faults, range.kind === 'partial' ? range.end - range.start + 1 : object.size) : undefined;
+    if (!fault) return await pipeline(body, response);
+    await pipeline(body, applyDownloadFault(fault), response);
+    // The response 'finish'ed short of its Content-Length; dropping the connection now is the cut the client sees.
+    if (fault.dropAfter !== undefined) response.socket?.destroy();
   };
 
   const listObjectsXml = (bucket: string, query: URLSearchParams) => {

@@ -1,10 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import { TLSSocket, type DetailedPeerCertificate } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
-import { listenMqttOverTls, notAuthorized, type MqttTlsListener } from '../../mqtt-tls-listener.js';
+import { listenMqttOverTls, notAuthorized, serverUnavailable, type MqttTlsListener } from '../../mqtt-tls-listener.js';
 import type { DeviceMessages } from '../device-messages.js';
 import type { DeviceRegistry } from '../device-registry.js';
 import type { RegisteredCertificateAuthority } from '../hub-state.js';
+import type { ConnectionRefusals } from './connection-refusals.js';
 import { deviceConnectRefusal } from './device-authentication.js';
 import type { DeviceSessions } from './device-sessions.js';
 import { classifySubscription, parseDeviceRequest } from './device-topics.js';
@@ -24,6 +25,8 @@ export interface DeviceBrokerOptions {
   sessions: DeviceSessions;
   messages: DeviceMessages;
   methods: DirectMethods;
+  /** Devices the hub refuses although their credentials are good (the operator's list, the azure-refuse fault). */
+  refusals: ConnectionRefusals;
   now: () => Date;
   /** Told why a device was refused, so the sandbox log can say it. */
   onRefused(clientId: string, reason: string): void;
@@ -57,9 +60,17 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<M
         },
         { clientId: client.id, username, password, certificate, presentedChain: chain },
       );
-      if (refusal === undefined) return done(null, true);
-      options.onRefused(client.id, refusal);
-      done(notAuthorized(refusal), false);
+      if (refusal !== undefined) {
+        options.onRefused(client.id, refusal);
+        return done(notAuthorized(refusal), false);
+      }
+      const refusedAnyway = options.refusals.refusalOf(client.id);
+      if (refusedAnyway === undefined) return done(null, true);
+      options.onRefused(client.id, refusedAnyway);
+      // "Server unavailable" is what IoT Hub answers a device it will not take in although it
+      // proved itself (a disabled one: the C SDK maps it to DEVICE_DISABLED, the Java SDK's
+      // MqttServerUnavailableException says so); azure-iot-device-mqtt fails open() with it.
+      done(serverUnavailable(refusedAnyway), false);
     },
     authorizePublish(client, packet, callback) {
       // The hub's own publishes go straight to device clients and never pass here.
