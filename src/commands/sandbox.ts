@@ -21,6 +21,7 @@ interface UpFlags {
   mqttPort: string;
   s3Port: string;
   anomalies: boolean;
+  fleet: boolean;
   faults?: string;
 }
 
@@ -44,6 +45,7 @@ export function registerSandboxCommand(program: Command): void {
     .option('--mqtt-port <port>', 'port of the MQTT broker (mutual TLS)', '8883')
     .option('--s3-port <port>', 'port of S3 (firmware bundles, path-style)', '4567')
     .option('--no-anomalies', 'seed a tidy fleet: no thing without certificate, no shared or revoked certificate')
+    .option('--no-fleet', 'run no simulated devices (by default every seeded thing with an active certificate runs the thermostat firmware and the OTA agent)')
     .option('--faults <kind=P,...>', 'inject faults with these probabilities, reproducibly with --seed: download-drop, bundle-corrupt, azure-refuse, api-throttle, device-offline')
     .action(async (flags: UpFlags, command: Command) => {
       const options = parseUpFlags(flags);
@@ -79,6 +81,7 @@ export function registerSandboxCommand(program: Command): void {
               things: Object.keys(started.store.estate.things).length,
               faults: started.faults.any ? { rates: started.faults.rates, seed: started.seed } : undefined,
             }),
+            ...(started.fleet ? [`  ${(await import('../sim-devices/fleet-status.js')).formatFleetStatus(started.fleet.status())}`] : []),
             'Press Ctrl-C to stop.',
           ],
         });
@@ -149,6 +152,8 @@ function parseUpFlags(flags: UpFlags) {
     region: flags.region,
     ports: { api, mqtt, s3 },
     anomalies: flags.anomalies,
+    // One simulated device per seeded thing with an active certificate, running the default firmware.
+    fleet: flags.fleet ? {} : undefined,
     faults,
   };
 }

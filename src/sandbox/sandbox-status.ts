@@ -1,10 +1,12 @@
 import { connect } from 'node:net';
 import { formatFaults } from './faults.js';
 import { readRunningSandbox } from './runtime-record.js';
+import { formatFleetStatus } from '../sim-devices/fleet-status.js';
+import { readFleetStatusFile, type FleetStatusRecord } from '../sim-devices/fleet-status-file.js';
 import type { SandboxRuntimeRecord } from './start-sandbox.js';
 
 export interface SandboxStatus {
-  record: (SandboxRuntimeRecord & { running: true; answering: Record<string, boolean> }) | undefined;
+  record: (SandboxRuntimeRecord & { running: true; answering: Record<string, boolean>; fleet?: FleetStatusRecord }) | undefined;
   lines: string[];
 }
 
@@ -20,9 +22,10 @@ export async function describeSandboxStatus(stateDir: string): Promise<SandboxSt
     hubHttps: await answers(endpoints.iotHubHostName, endpoints.iotHubHttpsPort),
     hubMqtt: await answers(endpoints.iotHubHostName, endpoints.iotHubMqttPort),
   };
+  const fleet = await readFleetStatusFile(stateDir);
   const mark = (ok: boolean) => (ok ? 'answering' : 'NOT ANSWERING');
   return {
-    record: { ...record, running: true, answering },
+    record: { ...record, running: true, answering, ...(fleet ? { fleet } : {}) },
     lines: [
       `running (pid ${record.pid}) since ${record.startedAt}, ${record.things} things, state dir ${stateDir}`,
       `  AWS IoT API  ${endpoints.iotApi}  ${mark(answering.api)}`,
@@ -30,6 +33,7 @@ export async function describeSandboxStatus(stateDir: string): Promise<SandboxSt
       `  S3           ${endpoints.s3Api}  ${mark(answering.s3)}`,
       `  Azure IoT Hub ${record.hubName}  https://${endpoints.iotHubHostName}:${endpoints.iotHubHttpsPort}  ${mark(answering.hubHttps)}`,
       `                devices  mqtts://${endpoints.iotHubHostName}:${endpoints.iotHubMqttPort}  ${mark(answering.hubMqtt)}`,
+      fleet ? `  Simulated ${formatFleetStatus(fleet)} (pid ${fleet.pid})` : '  Simulated fleet: not running',
       ...(record.faults ? [`Faults: ${formatFaults(record.faults.rates)} (seed ${record.faults.seed})`] : []),
       'Limits: MQTT 3.1.1 only (MQTT 5 clients such as the v2 SDK Mqtt5Client are refused);',
       '        the APIs emulate the operations iotmigrate and the SDKs use, not all of AWS IoT or IoT Hub;',

@@ -14,6 +14,8 @@ import { JobRunner } from './aws/jobs/job-runner.js';
 import { ObjectStore } from './aws/s3/object-store.js';
 import { startS3Server, type S3Server } from './aws/s3/start-s3-server.js';
 import { DEFAULT_HUB_PORTS, startIotHub, type IotHub } from './azure/start-iot-hub.js';
+import type { FleetOptions } from '../sim-devices/fleet.js';
+import type { FleetProcess } from '../sim-devices/fork-fleet.js';
 
 export const DEFAULT_SANDBOX_HOST = '127.0.0.1';
 /** The Azure half gets an address of its own: azure-iothub only reaches port 443 of the hub's host name. */
@@ -45,8 +47,15 @@ export interface SandboxOptions {
   anomalies?: boolean;
   /** Faults to inject (`sandbox up --faults`), drawn from `seed`; none if unset. */
   faults?: FaultRates;
+  /**
+   * Run the simulated fleet (in a child process): one device per seeded thing with an
+   * ACTIVE certificate and credentials on disk, unless `things` names them. Off if unset.
+   */
+  fleet?: SandboxFleetOptions;
   onEvent?: EmitProgress;
 }
+
+export type SandboxFleetOptions = Pick<FleetOptions, 'firmwareDir' | 'entryPoint' | 'profiles' | 'telemetryIntervalMs'> & { things?: string[] };
 
 export interface SandboxEndpoints {
   /** Control plane and data-plane REST (shadows), as `@aws-sdk/client-iot` reaches it. */
@@ -83,6 +92,10 @@ export interface Sandbox {
   seed: number;
   /** The estate was freshly seeded (false when an existing state dir was reopened). */
   seeded: boolean;
+  /** The simulated fleet, when started: `fleet.status()` counts devices on AWS, on Azure and updating. */
+  fleet: FleetProcess | undefined;
+  /** Client IDs connected to the AWS broker now. */
+  awsClients(): string[];
   stop(): Promise<void>;
 }
 
@@ -176,6 +189,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   // The customer CA of the seeded estate, as the plan's azurerm_iothub_certificate would
   // upload and verify it, so devices that keep their CA-issued certificates can connect.
   hub.registerCertificateAuthority({ name: REGISTERED_CA_NAME, certificatePem: cas.registeredCa.certificatePem });
+  const fleet = options.fleet
+    ? await startSandboxFleet(options.fleet, { stateDir, store, host, mqttPort: broker.port, cas, firmwareSigningKeyFile, faults: options.faults, seed }, emit).catch(
+        async (error: unknown) => {
+          await Promise.all([controlPlane.close(), broker.close(), hub.close(), closeJobsAndS3()]);
+          throw error;
+        },
+      )
+    : undefined;
 
   const endpoints: SandboxEndpoints = {
     iotApi: controlPlane.url,
@@ -232,8 +253,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     faults,
     seed,
     seeded: existing === undefined,
+    fleet,
+    awsClients: () => broker.connectedClients(),
     stop() {
       stopped ??= (async () => {
+        await fleet?.stop();
         await Promise.all([controlPlane.close(), broker.close(), hub.close(), closeJobsAndS3()]);
         await store.flush();
         await rm(runtimeFile, { force: true });
@@ -265,4 +289,29 @@ async function seedNewEstate(
   const store = await EstateStore.create(stateDir, estate);
   emit({ type: 'stage', stage: 'seed', status: 'finished' });
   return store;
+}
+
+async function startSandboxFleet(
+  options: SandboxFleetOptions,
+  sandbox: { stateDir: string; store: EstateStore; host: string; mqttPort: number; cas: SandboxCas; firmwareSigningKeyFile: string; faults: FaultRates | undefined; seed: number },
+  emit: EmitProgress,
+): Promise<FleetProcess> {
+  const { simulatableDevices } = await import('../sim-devices/fleet-devices.js');
+  const { forkFleet } = await import('../sim-devices/fork-fleet.js');
+  const wanted = options.things === undefined ? undefined : new Set(options.things);
+  const devices = simulatableDevices(sandbox.store, sandbox.stateDir).filter((device) => wanted === undefined || wanted.has(device.thingName));
+  emit({ type: 'log', level: 'info', message: `Starting ${devices.length} simulated devices (log: ${sandbox.stateDir}/fleet.log)` });
+  const { things: _things, ...fleetOptions } = options;
+  const fleet = await forkFleet({
+    ...fleetOptions,
+    stateDir: sandbox.stateDir,
+    devices,
+    aws: { endpoint: sandbox.host, port: sandbox.mqttPort },
+    caFile: sandbox.cas.rootCaFile,
+    signingKeyFile: sandbox.firmwareSigningKeyFile,
+    ...(sandbox.faults ? { faults: sandbox.faults } : {}),
+    seed: sandbox.seed,
+  });
+  emit({ type: 'log', level: 'info', message: `${devices.length} simulated devices are up` });
+  return fleet;
 }

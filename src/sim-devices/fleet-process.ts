@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { stableStringify, writeFileAtomic } from '../fs/atomic-write.js';
 import { startFleet, type Fleet, type FleetOptions } from './fleet.js';
 import type { FleetStatus } from './fleet-status.js';
+import { FLEET_STATUS_FILE, type FleetStatusRecord } from './fleet-status-file.js';
 
-export const FLEET_STATUS_FILE = 'fleet-status.json';
 export const FLEET_LOG_FILE = 'fleet.log';
 
 export type ParentMessage = { type: 'start'; options: Omit<FleetOptions, 'log' | 'onChange'> } | { type: 'stop' };
@@ -26,7 +26,7 @@ let statusWrite = Promise.resolve();
 function writeStatus(status: FleetStatus): void {
   if (!stateDir) return;
   const file = join(stateDir, FLEET_STATUS_FILE);
-  const record = { pid: process.pid, updatedAt: new Date().toISOString(), ...status };
+  const record: FleetStatusRecord = { pid: process.pid, updatedAt: new Date().toISOString(), ...status };
   statusWrite = statusWrite.then(() => writeFileAtomic(file, stableStringify(record))).catch(() => {});
 }
 

@@ -98,7 +98,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       }),
     );
   }
-  await forEachConcurrently(devices, options.startConcurrency ?? 50, (device) => device.boot());
+  await forEachConcurrently(devices, options.startConcurrency ?? 200, (device) => device.boot());
   log(`fleet of ${devices.length} devices up on image ${factory.id.slice(0, 12)}`);
 
   let stopping: Promise<void> | undefined;

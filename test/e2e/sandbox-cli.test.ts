@@ -27,7 +27,7 @@ describe('sandbox lifecycle and detect through the CLI', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'iotmigrate-sbx-'));
     stateDir = join(work, 'state');
-    const up = await runCli(['sandbox', 'up', '--things', '200', '--detach', '--state-dir', stateDir, '--host', host, '--hub-host', hubHost, '--api-rate', '100']);
+    const up = await runCli(['sandbox', 'up', '--things', '200', '--detach', '--no-fleet', '--state-dir', stateDir, '--host', host, '--hub-host', hubHost, '--api-rate', '100']);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toContain('with 200 things');
     const env = await runCli(['sandbox', 'env', '--state-dir', stateDir]);
@@ -108,7 +108,7 @@ describe('sandbox lifecycle and detect through the CLI', () => {
     expect(env.code).toBe(2);
     expect(env.stderr).toContain('sandbox up --detach');
 
-    const again = await runCli(['sandbox', 'up', '--things', '5', '--detach', '--state-dir', stateDir, '--host', host, '--hub-host', hubHost]);
+    const again = await runCli(['sandbox', 'up', '--things', '5', '--detach', '--no-fleet', '--state-dir', stateDir, '--host', host, '--hub-host', hubHost]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('with 200 things');
   }, 60_000);
