@@ -11,7 +11,7 @@ import { runReport } from '../report/run-report.js';
 import { startDetachedSandbox } from '../sandbox/sandbox-daemon.js';
 import { startSandbox, type Sandbox } from '../sandbox/start-sandbox.js';
 import { demoPaths } from './demo-paths.js';
-import { DEMO_FIRMWARE_REPO, DEMO_PLAN_SETTINGS } from './demo-plan-settings.js';
+import { DEMO_FIRMWARE_REPO, DEMO_PLAN_SETTINGS, DEMO_POLL_INTERVAL_SECONDS } from './demo-plan-settings.js';
 
 export interface RunDemoOptions {
   devices: number;
@@ -50,6 +50,8 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     things: options.devices,
     // A tidy fleet, so every device can make it; detect's findings on a messy one are shown by `sandbox up`.
     anomalies: false,
+    // One simulated device per thing, running the AWS flavour of the firmware the plan rewrites.
+    fleet: { firmwareDir: DEMO_FIRMWARE_REPO },
     onEvent: emit,
   });
   let handedOver = false;
@@ -79,16 +81,17 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     });
     signal.throwIfAborted();
 
+    const apply = await demoApplyStages(sandbox);
     const applied = await runApply({
       planDir: planned.planDir,
       stateDir: paths.applyState,
       hubHostName: sandbox.hub.hostName,
-      stages: await demoApplyStages(sandbox),
+      stages: apply.stages,
       confirm: async () => true,
       emit,
       signal,
       control: options.control,
-    });
+    }).finally(() => apply.close());
 
     await runReport({ stateDir: paths.applyState, planDir: planned.planDir, planRequired: true, format: 'html', out: paths.report, stdout: process.stdout });
 
@@ -122,18 +125,44 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
   }
 }
 
-/** The stages `apply` runs, built over the in-process sandbox's hub. */
-async function demoApplyStages(sandbox: Sandbox): Promise<ApplyStage[]> {
-  const reading = readHubConnectionString(sandbox.env.IOTHUB_CONNECTION_STRING!);
+/**
+ * The stages `apply` runs, over the in-process sandbox: its hub, the vendor key the fleet
+ * trusts, S3 and AWS IoT from the environment the sandbox set. Built as the apply command
+ * builds them (src/commands/apply.ts), with the demo's quick poll of both clouds.
+ */
+async function demoApplyStages(sandbox: Sandbox): Promise<{ stages: ApplyStage[]; close(): void }> {
+  const connectionString = sandbox.env.IOTHUB_CONNECTION_STRING!;
+  const reading = readHubConnectionString(connectionString);
   if (!reading.ok) throw new Error(`the sandbox's own connection string is unusable: ${reading.problem}`);
   const { hostName } = reading.connection;
-  const [{ identitiesStage }, { identityRegistryOver }, { Registry }] = await Promise.all([
-    import('../apply/identities-stage.js'),
-    import('../azure/identity-registry.js'),
-    import('azure-iothub/dist/registry.js'),
-  ]);
-  const registry = Registry.fromConnectionString(sandbox.env.IOTHUB_CONNECTION_STRING!);
-  return [identitiesStage({ hostName, concurrency: 4, registryFor: (callOptions) => identityRegistryOver(registry, { ...callOptions, hostName }) })];
+  const [{ identitiesStage }, { identityRegistryOver }, { Registry }, { bundleStage }, { readSigningKey }, { uploadStage }, { createRolloutStage }] =
+    await Promise.all([
+      import('../apply/identities-stage.js'),
+      import('../azure/identity-registry.js'),
+      import('azure-iothub/dist/registry.js'),
+      import('../apply/bundle-stage.js'),
+      import('../ota/signing-key.js'),
+      import('../apply/upload-stage.js'),
+      import('../commands/apply-rollout.js'),
+    ]);
+  const registry = Registry.fromConnectionString(connectionString);
+  const rollout = await createRolloutStage({
+    hostName,
+    registry,
+    flags: { overrides: { pollIntervalSeconds: DEMO_POLL_INTERVAL_SECONDS }, notifyWebhook: undefined },
+  });
+  const stages = [
+    identitiesStage({ hostName, concurrency: 4, registryFor: (callOptions) => identityRegistryOver(registry, { ...callOptions, hostName }) }),
+    bundleStage({ signingKeyFile: sandbox.firmwareSigningKeyFile, signingKey: await readSigningKey(sandbox.firmwareSigningKeyFile, { missingOk: true }) }),
+    uploadStage({
+      async openStore(region) {
+        const [{ S3Client }, { s3BundleStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('../ota/s3-bundle-store.js')]);
+        return s3BundleStore(new S3Client({ region }), region);
+      },
+    }),
+    rollout.stage,
+  ];
+  return { stages, close: rollout.close };
 }
 
 /** `--keep`: the same sandbox (its estate, hub and fleet are on disk) goes on in a detached `sandbox up`. */

@@ -9,9 +9,9 @@ describe('wave text', () => {
     expect(waveCountsText({})).toBe('');
   });
 
-  it('states the success against the abort threshold, a dash before any device finished', () => {
+  it('states the success against the abort threshold, saying so before any device finished', () => {
     expect(waveHealthText({ successPercent: 87.5, abortThresholdPercent: 10 })).toBe('87% ok · abort >10%');
-    expect(waveHealthText({ successPercent: null, abortThresholdPercent: 5 })).toBe('— ok · abort >5%');
+    expect(waveHealthText({ successPercent: null, abortThresholdPercent: 5 })).toBe('none finished yet · abort >5%');
   });
 
   it('gives a stopped wave its reason', () => {

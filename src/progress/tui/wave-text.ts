@@ -29,8 +29,8 @@ export function waveCountsText(counts: Record<string, number>): string {
 
 /** "100% ok · abort >10%": how the wave does against the failure rate that would stop the rollout. */
 export function waveHealthText(wave: Pick<WaveLine, 'successPercent' | 'abortThresholdPercent'>): string {
-  const success = wave.successPercent === null ? '—' : `${Math.floor(wave.successPercent)}%`;
-  return `${success} ok · abort >${wave.abortThresholdPercent}%`;
+  const success = wave.successPercent === null ? 'none finished yet' : `${Math.floor(wave.successPercent)}% ok`;
+  return `${success} · abort >${wave.abortThresholdPercent}%`;
 }
 
 export function waveStatusText(wave: Pick<WaveLine, 'status' | 'reason'>): string {
