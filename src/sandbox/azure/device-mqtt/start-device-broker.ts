@@ -69,7 +69,8 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<M
       options.onRefused(client.id, refusedAnyway);
       // "Server unavailable" is what IoT Hub answers a device it will not take in although it
       // proved itself (a disabled one: the C SDK maps it to DEVICE_DISABLED, the Java SDK's
-      // MqttServerUnavailableException says so); azure-iot-device-mqtt fails open() with it.
+      // MqttServerUnavailableException says so). azure-iot-device takes it for a
+      // ServiceUnavailableError and retries with backoff, as firmware would against the real hub.
       done(serverUnavailable(refusedAnyway), false);
     },
     authorizePublish(client, packet, callback) {
