@@ -62,6 +62,7 @@ const STEPS_ON_AZURE = new Set(['connecting-azure', 'switched']);
 /** Statuses whose statusDetails say nothing new (SUCCEEDED is judged on IoT Hub). */
 const NO_DETAILS_NEEDED = new Set(['QUEUED', 'SUCCEEDED', 'CANCELED', 'REMOVED']);
 const DESCRIBE_CONCURRENCY = 8;
+const RUNNING_DETAILS_PER_POLL = 100;
 
 /**
  * One wave: queue its eligible devices under the wave's next job ID (recorded before
@@ -166,11 +167,17 @@ async function pollJob(run: RolloutRun, jobId: string, devices: readonly DeviceR
   if (!job) throw new CloudError(`AWS IoT job ${jobId} disappeared while its executions were being read`, { hint: 'run apply again' });
   const executionOf = (record: DeviceRecord): ExecutionView | undefined => executions.get(run.thingNames.get(record.deviceId) ?? record.deviceId);
 
-  const toDescribe = devices.filter((record) => {
+  const changed = devices.filter((record) => {
     const execution = executionOf(record);
     const thingName = run.thingNames.get(record.deviceId) ?? record.deviceId;
     return execution !== undefined && !NO_DETAILS_NEEDED.has(execution.status) && watch.readAt.get(thingName) !== execution.lastUpdatedAt;
   });
+  // Ended executions first: their reason is what the report needs. Steps of running ones
+  // only colour the progress, so at most a budget of them per poll keeps a fast rollout
+  // within DescribeJobExecution's quota; the rest are read on a later poll.
+  const ended = changed.filter((record) => executionOf(record)!.status !== 'IN_PROGRESS');
+  const running = changed.filter((record) => executionOf(record)!.status === 'IN_PROGRESS').slice(0, RUNNING_DETAILS_PER_POLL);
+  const toDescribe = [...ended, ...running];
   await forEachConcurrently(toDescribe, DESCRIBE_CONCURRENCY, async (record) => {
     const thingName = run.thingNames.get(record.deviceId) ?? record.deviceId;
     const execution = executionOf(record)!;
