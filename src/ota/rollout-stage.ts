@@ -52,13 +52,14 @@ export function rolloutStage(options: RolloutStageOptions): ApplyStage {
 
     preview({ plan, store }) {
       const settings = rolloutSettingsFor(plan.plan.rollout, options.overrides);
-      const planned = plan.identities.length;
+      const members = waveMembers({ plan });
+      const planned = members.length;
       let done = 0;
-      for (const identity of plan.identities) {
-        const state = store.get(identity.deviceId)?.state;
+      for (const deviceId of members) {
+        const state = store.get(deviceId)?.state;
         if (state === 'verified' || state === 'quarantined') done += 1;
       }
-      if (done === planned) return { lines: [`rollout: all ${planned} devices are verified or quarantined already`], writes: false };
+      if (done === planned) return { lines: [`rollout: all ${planned} devices of the waves are verified or quarantined already`], writes: false };
       const waves = plan.plan.waves.list;
       return {
         lines: [
@@ -92,13 +93,12 @@ export function rolloutStage(options: RolloutStageOptions): ApplyStage {
         cutover,
         digest: rolloutPlanDigest(plan.plan),
         thingNames: new Map(plan.identities.map((identity) => [identity.deviceId, identity.thingName])),
-        deviceIdsByThing: new Map(plan.identities.map((identity) => [identity.thingName, identity.deviceId])),
         firmwareBefore: (deviceId) => firmwareBeforeOf(identities.get(deviceId)),
-        thingArnPrefix: () => (arnPrefix ??= jobs.thingArnPrefix(plan.identities[0]!.thingName)),
+        thingArnPrefix: (thingName) => (arnPrefix ??= jobs.thingArnPrefix(thingName)),
         onPolled: () => {
           const done = finishedCount(store.countsByState());
           const seconds = (now() - started) / 1000;
-          emit({ type: 'progress', stage: 'rollout', resource: 'devices', done, total: plan.identities.length, ratePerSecond: seconds > 0 ? Math.max(0, done - doneAtStart) / seconds : undefined });
+          emit({ type: 'progress', stage: 'rollout', resource: 'devices', done, total: waveMembers(context).length, ratePerSecond: seconds > 0 ? Math.max(0, done - doneAtStart) / seconds : undefined });
         },
         jobsCreated: [],
         knownJobs: new Set(),
@@ -218,6 +218,12 @@ function acknowledgeEarlierStop({ store, emit }: StageContext): Set<string> {
     message: `continuing after the stop at ${stop.name} (${stop.reason}): its rolled-back devices go to the retry waves, devices it did not reach get a new job`,
   });
   return acknowledged;
+}
+
+/** The plan's devices that are in a wave (plan leaves SAS-fallback devices out), by device ID. */
+function waveMembers({ plan }: Pick<StageContext, 'plan'>): string[] {
+  const inPlan = new Set(plan.identities.map((identity) => identity.deviceId));
+  return [...new Set(plan.plan.waves.list.flatMap((wave) => wave.deviceIds))].filter((deviceId) => inPlan.has(deviceId));
 }
 
 function firmwareBeforeOf(identity: Identity | undefined): string | null {

@@ -31,12 +31,11 @@ export interface RolloutRun {
   cutover: CutoverSource;
   /** rolloutPlanDigest of the plan, for job IDs. */
   digest: string;
-  /** Azure device ID → AWS thing name, and back. */
+  /** Azure device ID → AWS thing name. */
   thingNames: ReadonlyMap<string, string>;
-  deviceIdsByThing: ReadonlyMap<string, string>;
   firmwareBefore(deviceId: string): string | null;
-  /** The thing-ARN prefix of the account, read once when the first job is made. */
-  thingArnPrefix(): Promise<string>;
+  /** The thing-ARN prefix of the account, read (from this thing) once, when the first job is made. */
+  thingArnPrefix(thingName: string): Promise<string>;
   /** Called after each poll, so the stage can report fleet-wide progress. */
   onPolled(): void;
   /** Jobs this run created on AWS. */
@@ -131,7 +130,7 @@ async function jobOnAws(run: RolloutRun, wave: RolloutWave, jobId: string, devic
   }
   const queued = devices.filter((record) => record.state === 'job-queued').map((record) => record.deviceId);
   if (queued.length === 0) return false;
-  const prefix = await run.thingArnPrefix();
+  const prefix = await run.thingArnPrefix(run.thingNames.get(queued[0]!) ?? queued[0]!);
   const created = await run.jobs.createJob(
     cutoverCreateJobInput({
       jobId,
