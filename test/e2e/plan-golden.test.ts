@@ -93,3 +93,40 @@ describe('plan on the seeded manifest', () => {
     expect(sources).toMatchObject({ presence_to_queue: 'DeviceConnectionStateEvents', shadow_changes: 'TwinChangeEvents', archive_to_s3: 'DeviceMessages' });
   });
 });
+
+describe('plan with the thermostat firmware', () => {
+  it('pins how the firmware ships, and writes the same bytes again', async () => {
+    const { loadOrCreateSigningKey } = await import('../../src/ota/signing-key.js');
+    const { key } = await loadOrCreateSigningKey(join(dir, 'keys', 'signing-key.pem'));
+    const firmwareRepo = fileURLToPath(new URL('../../fixtures/firmware-repos/thermostat-v2', import.meta.url));
+    const planWithFirmware = (outDir: string) =>
+      runPlan({
+        manifestPath: MANIFEST,
+        outDir,
+        ...DEFAULT_SIZING_ASSUMPTIONS,
+        waves: DEFAULT_WAVE_SETTINGS,
+        rollout: DEFAULT_ROLLOUT_LIMITS,
+        caVerified: false,
+        firmwareRepo,
+        signingKeyFile: join(dir, 'keys', 'signing-key.pem'),
+      });
+    await planWithFirmware(join(dir, 'firmware-a'));
+    await planWithFirmware(join(dir, 'firmware-b'));
+    const text = await readFile(join(dir, 'firmware-a', 'plan.json'), 'utf8');
+    expect(await readFile(join(dir, 'firmware-b', 'plan.json'), 'utf8')).toBe(text);
+    const { firmware, azure } = PlanSchema.parse(JSON.parse(text));
+    expect(firmware).toEqual({
+      status: 'planned',
+      repo: firmwareRepo,
+      directory: 'firmware',
+      report: 'rewrite-report.json',
+      files: { rewritten: 7, unchanged: 1, skipped: 0, error: 0 },
+      findings: expect.objectContaining({ todo: 0 }),
+      version: '1.0.0-azure',
+      entryPoint: 'src/main.ts',
+      bundle: { bucket: 'iotmigrate-firmware-123456789012-us-east-1', key: `iotmigrate/${azure.hubName}/firmware-1.0.0-azure.tar.gz` },
+      signing: { keyId: key.keyId, publicKeyPem: key.publicKeyPem },
+      presignRoleArn: 'arn:aws:iam::123456789012:role/iotmigrate-ota-presign',
+    });
+  });
+});
