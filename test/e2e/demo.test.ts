@@ -1,10 +1,11 @@
-import { access, mkdtemp, readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { access, chmod, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProgressEventSchema, type ProgressEvent } from '../../src/progress/events.js';
 import { uniqueLoopbackHost } from '../support/loopback.js';
-import { runCli } from '../support/run-cli.js';
+import { CLI, cleanEnv, runCli } from '../support/run-cli.js';
 
 /**
  * `iotmigrate demo` as a CI job runs it: NDJSON on stdout, every line a valid event, the
@@ -38,6 +39,20 @@ describe('iotmigrate demo', () => {
     // Without --keep the sandbox is gone: no runtime record left behind.
     await expect(access(join(stateDir, 'sandbox', 'sandbox.json'))).rejects.toThrow();
   }, 180_000);
+
+  // Only root can both bind port 443 and become a user who cannot.
+  it.runIf(process.getuid?.() === 0)('stops with exit 2 and the fix when the hub cannot bind port 443', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'iotmigrate-demo-443-'));
+    await chmod(work, 0o777);
+    const host = uniqueLoopbackHost();
+    let hubHost = uniqueLoopbackHost();
+    while (hubHost === host) hubHost = uniqueLoopbackHost();
+    const args = [CLI, 'demo', '--devices', '2', '--no-tui', '--state-dir', join(work, 'demo'), '--host', host, '--hub-host', hubHost];
+    const result = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, ...args], { env: cleanEnv(), encoding: 'utf8', timeout: 60_000 });
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`cannot listen on ${hubHost}:443: ports below 1024 need root or CAP_NET_BIND_SERVICE`);
+    expect(result.stderr).toContain('setcap cap_net_bind_service=+ep');
+  }, 90_000);
 
   it('refuses a bad device count with exit 2 before starting anything', async () => {
     const result = await runCli(['demo', '--devices', '0']);
