@@ -4,6 +4,7 @@ import type { mqtt } from 'aws-iot-device-sdk-v2';
 import type { FaultInjector } from '../sandbox/faults.js';
 import { OFFLINE_CHECK_INTERVAL_MS, offlineSpellMs } from './device-offline.js';
 import type { DeviceProfile } from './device-profile.js';
+import { errorText } from './error-text.js';
 import { existingImage, type FirmwareImage } from './firmware-image.js';
 import { startFirmware, type RunningFirmware } from './firmware-runner.js';
 import type { DeviceState, DeviceStatus } from './fleet-status.js';
@@ -83,7 +84,7 @@ export class SimulatedDevice {
     try {
       await this.startActiveSlot();
     } catch (error) {
-      this.context.log(this.thingName, `could not come up, retrying in ${BRING_UP_RETRY_MS / 1000} s: ${(error as Error).message}`);
+      this.context.log(this.thingName, `could not come up, retrying in ${BRING_UP_RETRY_MS / 1000} s: ${errorText(error)}`);
       await this.goDown('starting');
       this.after(BRING_UP_RETRY_MS, () => void this.bringUp());
     }
@@ -124,7 +125,7 @@ export class SimulatedDevice {
     if (execution.status !== 'QUEUED' && execution.status !== 'IN_PROGRESS') return;
     this.busy = true;
     runCutover(this.cutoverHost(this.jobs), execution)
-      .catch((error: unknown) => this.context.log(this.thingName, `job ${execution.jobId}: ${(error as Error).message}`))
+      .catch((error: unknown) => this.context.log(this.thingName, `job ${execution.jobId}: ${errorText(error)}`))
       .finally(() => {
         this.busy = false;
         // Notifications that came while busy were ignored: look again for what is pending now.

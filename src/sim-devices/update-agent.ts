@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CutoverJobDocument, CutoverStatusDetails } from '../ota/cutover-job-document.js';
 import { readBundleFiles } from '../ota/bundle.js';
 import { downloadBundle } from './bundle-download.js';
+import { errorText } from './error-text.js';
 import { bundleRefusal, decideOnJob, nextConnectDelayMs } from './cutover-checks.js';
 import type { DeviceProfile } from './device-profile.js';
 import { bundleImage, type FirmwareImage } from './firmware-image.js';
@@ -76,7 +77,7 @@ export async function runCutover(host: CutoverHost, execution: JobExecution): Pr
     try {
       bundle = await downloadBundle(document.firmware.url, { ca: host.caPem, maxBytes: document.firmware.size, timeoutMs: DOWNLOAD_TIMEOUT_MS });
     } catch (error) {
-      return void (await fail('downloading', (error as Error).message));
+      return void (await fail('downloading', errorText(error)));
     }
     await report('IN_PROGRESS', { step: 'verifying', firmwareVersion: oldVersion });
     const refusal = bundleRefusal(bundle, document.firmware, host.trustedKey.publicKey);
@@ -87,7 +88,7 @@ export async function runCutover(host: CutoverHost, execution: JobExecution): Pr
     try {
       image = await bundleImage(host.fleetDir, document.firmware.sha256, await readBundleFiles(bundle), document.firmware.entryPoint);
     } catch (error) {
-      return void (await fail('installing', (error as Error).message));
+      return void (await fail('installing', errorText(error)));
     }
     const hubHostName = document.azure.hostName;
     const slot: Slot = { imageId: image.id, firmwareVersion: document.firmware.version, cloud: 'azure', hubHostName };
@@ -108,7 +109,7 @@ export async function runCutover(host: CutoverHost, execution: JobExecution): Pr
     if ('running' in outcome) {
       await report('SUCCEEDED', { step: 'switched', firmwareVersion: document.firmware.version }).catch((error: unknown) =>
         // The device is on IoT Hub either way; apply also checks the hub side before it calls a device verified.
-        host.log(`job ${jobId}: SUCCEEDED not acknowledged: ${(error as Error).message}`),
+        host.log(`job ${jobId}: SUCCEEDED not acknowledged: ${errorText(error)}`),
       );
       await host.switchTo(outcome.running, slot);
       return;
@@ -149,7 +150,7 @@ async function startWithinDeadline(
       starting.then((late) => late.stop()).catch(() => {});
       return { lastError };
     } catch (error) {
-      lastError = (error as Error).message || String(error);
+      lastError = errorText(error);
     }
     const delay = nextConnectDelayMs(attempt, Date.now(), deadlineMs);
     if (delay === undefined) return { lastError };
