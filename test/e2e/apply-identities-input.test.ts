@@ -59,9 +59,9 @@ describe('apply with bad input', () => {
   });
 
   it('refuses a stage that does not exist, and a connection string for another Azure hub than the plan\'s', async () => {
-    const stage = await apply(['--plan', planDir, '--yes', '--stage', 'rollout']);
+    const stage = await apply(['--plan', planDir, '--yes', '--stage', 'verify']);
     expect(stage.code).toBe(2);
-    expect(stage.stderr).toContain("argument 'rollout' is invalid. Allowed choices are identities.");
+    expect(stage.stderr).toContain("argument 'verify' is invalid. Allowed choices are identities, bundle, upload, rollout.");
 
     const otherHub = CONNECTION.replace('HostName=127.0.0.1', 'HostName=iot-someone-else.azure-devices.net');
     const hub = await apply(['--plan', planDir, '--yes', '--hub-connection-string', otherHub]);
