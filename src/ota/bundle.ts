@@ -17,8 +17,10 @@ import { signBundle, type SigningKey } from './signing-key.js';
  * re-pack of an unchanged plan is recognised as the bundle already uploaded) and lets a
  * reviewer re-pack a plan and compare. So: entries sorted by path in code-unit order,
  * regular files only (directories are implied by the paths), mtime 0, mode 0644,
- * uid/gid 0 with no owner names, and gzip at a fixed level (node's gzip header carries
- * no timestamp or file name).
+ * uid/gid 0 with no owner names, and gzip at a fixed level with a fixed header (no
+ * timestamp, no file name, a pinned OS byte). One caveat: another zlib (a different
+ * Node.js build) may deflate the same tar differently, which is why apply decides
+ * whether to re-pack from firmwareTreeDigest, never from the bundle's bytes.
  */
 export interface PackedBundle {
   /** The tar.gz bytes. */
@@ -36,6 +38,7 @@ export interface SignedBundle extends PackedBundle {
 }
 
 const GZIP_LEVEL = 9;
+const GZIP_OS_BYTE = 9;
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
@@ -62,6 +65,9 @@ export async function packBundle(directory: string): Promise<PackedBundle> {
   pack.finalize();
   await ended;
   const data = await gzipAsync(Buffer.concat(chunks), { level: GZIP_LEVEL });
+  // The gzip header's OS byte is zlib's build-time guess; pin it (3, Unix) so it cannot
+  // differ between platforms. The deflate stream itself is the same for the same zlib.
+  data[GZIP_OS_BYTE] = 3;
   return { data, sha256: sha256Hex(data), size: data.length, files };
 }
 
@@ -173,7 +179,8 @@ export async function readBundleFiles(data: Buffer): Promise<Map<string, Buffer>
 /**
  * Unpacks a bundle into `targetDir` (made when missing) and returns the paths written.
  * Every entry is checked before anything is written, so a refused bundle leaves the
- * target as it was. Verify the SHA-256 and signature before calling this.
+ * target as it was. Verify the SHA-256 and signature before calling this, and unpack
+ * into an empty directory: a link already in the target would be followed.
  */
 export async function unpackBundle(data: Buffer, targetDir: string): Promise<string[]> {
   const files = await readBundleFiles(data);
