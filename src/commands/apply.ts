@@ -45,8 +45,8 @@ Stages: identities (every device of plan/identities.json on the hub, createOrUpd
 its twin tags and desired properties; SAS fallback keys go to <state-dir>/sas-keys.ndjson,
 mode 0600), bundle (plan/firmware packed into <state-dir>/bundle/firmware-<sha256>.tar.gz
 and signed with --signing-key, which must be the key plan recorded), upload (the bundle
-to the plan's S3 bucket and key, the bucket created if missing; AWS credentials and
-region as for detect), rollout (one AWS IoT job per wave, canary first, watched on AWS and
+to the plan's S3 bucket and key in the fleet's region, the bucket created if missing;
+AWS credentials as for detect), rollout (one AWS IoT job per wave, canary first, watched on AWS and
 IoT Hub until each device is verified or rolled back; a wave failing above the threshold
 stops the rollout; rolled-back devices get retry waves, then the iotmigrate-quarantine
 thing group). Progress is kept per device in <state-dir>/state.db: after a failure or a kill,
