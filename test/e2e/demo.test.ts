@@ -40,6 +40,25 @@ describe('iotmigrate demo', () => {
     await expect(access(join(stateDir, 'sandbox', 'sandbox.json'))).rejects.toThrow();
   }, 180_000);
 
+  it('with --keep leaves the sandbox running detached, its fleet on IoT Hub, reachable with sandbox env', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'iotmigrate-demo-keep-'));
+    const host = uniqueLoopbackHost();
+    let hubHost = uniqueLoopbackHost();
+    while (hubHost === host) hubHost = uniqueLoopbackHost();
+    const sandboxDir = join(work, 'demo', 'sandbox');
+    try {
+      const result = await runCli(['demo', '--devices', '5', '--keep', '--no-tui', '--state-dir', join(work, 'demo'), '--host', host, '--hub-host', hubHost]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`eval "$(iotmigrate sandbox env --state-dir ${sandboxDir})"`);
+      const env = await runCli(['sandbox', 'env', '--state-dir', sandboxDir]);
+      expect(env.stdout).toContain(`AWS_ENDPOINT_URL_IOT='http://${host}:4566'`);
+      const status = await runCli(['sandbox', 'status', '--state-dir', sandboxDir]);
+      expect(status.stdout).toMatch(/Simulated fleet: 5 devices, 0 on AWS, 5 on Azure/);
+    } finally {
+      await runCli(['sandbox', 'down', '--state-dir', sandboxDir]);
+    }
+  }, 120_000);
+
   // Only root can both bind port 443 and become a user who cannot.
   it.runIf(process.getuid?.() === 0)('stops with exit 2 and the fix when the hub cannot bind port 443', async () => {
     const work = await mkdtemp(join(tmpdir(), 'iotmigrate-demo-443-'));
