@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 const apply = (stateDir: string, extra: string[] = [], runEnv = env) =>
-  runCli(['apply', '--plan', planDir, '--state-dir', join(dir, stateDir), '--yes', ...extra], { env: runEnv });
+  runCli(['apply', '--plan', planDir, '--stage', 'identities', '--state-dir', join(dir, stateDir), '--yes', ...extra], { env: runEnv });
 const countsOf = (stdout: string) => (JSON.parse(stdout.trim().split('\n').at(-1)!) as { counts: Record<string, number> }).counts;
 const thumbprintOf = (deviceId: string) => {
   const thing = manifest.things.find((candidate) => candidate.clientId === deviceId)!;

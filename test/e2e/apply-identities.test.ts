@@ -135,7 +135,7 @@ describe('apply --stage identities against a hub that answers 429', () => {
     const throttling = await startTestHub({ apiRate: 2 });
     try {
       await writeFile(join(dir, 'throttling-ca.pem'), throttling.rootCa.certificatePem);
-      const result = await runCli(['apply', '--plan', planDir, '--state-dir', join(dir, 'state-throttled'), '--yes', '--json'], {
+      const result = await runCli(['apply', '--plan', planDir, '--stage', 'identities', '--state-dir', join(dir, 'state-throttled'), '--yes', '--json'], {
         env: cleanEnv({ IOTHUB_CONNECTION_STRING: throttling.hub.connectionString, NODE_EXTRA_CA_CERTS: join(dir, 'throttling-ca.pem') }),
       });
       expect(result.code, result.stderr).toBe(0);
