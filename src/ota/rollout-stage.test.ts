@@ -121,8 +121,8 @@ describe('rolloutStage', () => {
     setTimeout(() => (clouds.clock += 61), 50);
     const outcome = await run;
     expect(statesOf(['dev-000', 'dev-001', 'dev-002'])).toEqual(['verified', 'installed', 'verified']);
-    expect(outcome.notDone).toEqual([{ deviceId: 'dev-001', reason: expect.stringContaining('not confirmed') }]);
-    expect(outcome.counts).toMatchObject({ verified: 2, unconfirmed: 1 });
+    expect(outcome.notDone).toEqual([{ deviceId: 'dev-001', reason: 'AWS job execution SUCCEEDED, but the device is not on IoT Hub' }]);
+    expect(outcome.counts).toMatchObject({ verified: 2, unconfirmed: 1, failed: 1 });
   });
 
   it('stops when a wave breaches the failure threshold, leaves the rest untouched, and goes on when run again', async () => {

@@ -102,6 +102,7 @@ export function rolloutStage(options: RolloutStageOptions): ApplyStage {
         },
         jobsCreated: [],
         knownJobs: new Set(),
+        unconfirmed: new Map(),
         now,
       };
 
@@ -254,7 +255,7 @@ function outcomeOf(
   const inWaves = new Set(plan.plan.waves.list.flatMap((wave) => wave.deviceIds));
   const notDone = records
     .filter((record) => record.state !== 'verified')
-    .map((record) => ({ deviceId: record.deviceId, reason: notDoneReason(record, inWaves.has(record.deviceId)) }));
+    .map((record) => ({ deviceId: record.deviceId, reason: run.unconfirmed.get(record.deviceId) ?? notDoneReason(record, inWaves.has(record.deviceId)) }));
   const missing = plan.identities.length - records.length;
   for (const identity of plan.identities) {
     if (!store.get(identity.deviceId)) notDone.push({ deviceId: identity.deviceId, reason: 'not in the state store: run apply with every stage' });
@@ -281,6 +282,8 @@ function outcomeOf(
       rolledBack,
       quarantined,
       unconfirmed: inFlight,
+      // For the summary's `failed`: devices this run took but could not confirm on IoT Hub.
+      failed: inFlight,
       notReached: notReached + missing,
       jobsCreated: run.jobsCreated.length,
       stopped: facts.stop ? 1 : 0,

@@ -42,6 +42,8 @@ export interface RolloutRun {
   jobsCreated: string[];
   /** Jobs this run has seen on AWS: they are not looked for again. */
   knownJobs: Set<string>;
+  /** Devices AWS calls SUCCEEDED but IoT Hub does not confirm past the grace: left in flight, with what disagrees. */
+  unconfirmed: Map<string, string>;
   now(): number;
 }
 
@@ -52,8 +54,6 @@ export interface WaveResult {
   canceled: number;
   /** Why their jobs ended, as AWS says. */
   endedBecause: string[];
-  /** AWS says SUCCEEDED, IoT Hub disagrees past the grace: left in flight, with what disagrees. */
-  unconfirmed: Map<string, string>;
 }
 
 /** Steps after which the device may already show on IoT Hub. */
@@ -90,18 +90,19 @@ export async function runWave(
     );
   }
 
-  const result: WaveResult = { jobIds: [], canceled: 0, endedBecause: [], unconfirmed: new Map() };
+  const result: WaveResult = { jobIds: [], canceled: 0, endedBecause: [] };
+  const { unconfirmed } = run;
   const watches = new Map<string, ExecutionDetailsCache>();
   let lastCounts = '';
   for (;;) {
-    const watched = members().filter((record) => record.wave === wave.index && isInFlight(record.state) && !result.unconfirmed.has(record.deviceId));
+    const watched = members().filter((record) => record.wave === wave.index && isInFlight(record.state) && !unconfirmed.has(record.deviceId));
     const byJob = groupBy(watched, (record) => record.jobId ?? '');
     for (const [jobId, devices] of byJob) {
       if (!result.jobIds.includes(jobId)) result.jobIds.push(jobId);
       const watch = watches.get(jobId) ?? new ExecutionDetailsCache();
       watches.set(jobId, watch);
       if (!(await jobOnAws(run, wave, jobId, devices))) {
-        for (const record of devices) result.unconfirmed.set(record.deviceId, `AWS IoT job ${jobId} no longer exists, so the device's cutover cannot be followed`);
+        for (const record of devices) unconfirmed.set(record.deviceId, `AWS IoT job ${jobId} no longer exists, so the device's cutover cannot be followed`);
         continue;
       }
       await pollJob(run, jobId, devices, watch, result);
@@ -112,7 +113,7 @@ export async function runWave(
       emit(waveEvent(wave, counts, 'running', run.settings, { jobId: result.jobIds.at(-1) }));
     }
     run.onPolled();
-    const left = members().some((record) => record.wave === wave.index && isInFlight(record.state) && !result.unconfirmed.has(record.deviceId));
+    const left = members().some((record) => record.wave === wave.index && isInFlight(record.state) && !unconfirmed.has(record.deviceId));
     if (!left) return result;
     await abortableSleep(run.settings.pollIntervalSeconds * 1000, signal);
   }
@@ -159,6 +160,7 @@ class ExecutionDetailsCache {
 }
 
 async function pollJob(run: RolloutRun, jobId: string, devices: readonly DeviceRecord[], watch: ExecutionDetailsCache, result: WaveResult): Promise<void> {
+  const { unconfirmed } = run;
   const { store, emit } = run.context;
   const executions = await run.jobs.listExecutions(jobId);
   // Read after the executions, so the job's status (and why it ended) is at least as new as they are.
@@ -206,7 +208,7 @@ async function pollJob(run: RolloutRun, jobId: string, devices: readonly DeviceR
       now,
     });
     changes.push(...outcome.events.map((event) => ({ deviceId: record.deviceId, event })));
-    if (outcome.kind === 'unconfirmed') result.unconfirmed.set(record.deviceId, outcome.reason);
+    if (outcome.kind === 'unconfirmed') unconfirmed.set(record.deviceId, outcome.reason);
   }
   store.record(changes);
   for (const { deviceId, event } of changes) {

@@ -179,7 +179,7 @@ describe('apply: the rollout stage against the sandbox', () => {
       expect(events).toContainEqual(expect.objectContaining({ type: 'device', deviceId: rejecter, state: 'quarantined', reason: 'REJECTED: battery low' }));
       expect(events.filter((event) => event.type === 'wave' && event.status === 'finished').map((event) => event.name)).toEqual(['canary', 'wave-2', 'retry-1']);
       const summary = events.at(-1)!;
-      expect(summary).toMatchObject({ type: 'summary', exitCode: 4, devices: THINGS, verified: THINGS - 2, quarantined: 1, rolledBack: 0 });
+      expect(summary).toMatchObject({ type: 'summary', exitCode: 4, devices: THINGS, verified: THINGS - 2, quarantined: 1, rolledBack: 0, failed: 1 });
       const resultLines = (events.find((event) => event.type === 'result')!.lines as string[]).join('\n');
       expect(resultLines).toContain('`iotmigrate report` lists each');
 
