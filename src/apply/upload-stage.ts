@@ -32,7 +32,9 @@ export function uploadStage(options: UploadStageOptions): ApplyStage {
       const target = `s3://${firmware.bundle.bucket}/${firmware.bundle.key}`;
       const upload = recordedUpload(store);
       const bundle = recordedBundle(store);
-      if (bundle && upload && upload.sha256 === bundle.sha256 && upload.bucket === firmware.bundle.bucket && upload.key === firmware.bundle.key) {
+      const uploaded = bundle && upload && upload.sha256 === bundle.sha256 && upload.bucket === firmware.bundle.bucket && upload.key === firmware.bundle.key;
+      // Uploaded, and still what plan/firmware packs to (else the bundle stage packs anew first).
+      if (uploaded && bundle.firmwareDigest === firmwareTreeDigest(join(plan.dir, firmware.directory))) {
         return { lines: [`upload: the bundle is in ${target} already`], writes: false };
       }
       return { lines: [`upload: the signed bundle to ${target} (region ${plan.plan.source.region}; the bucket is created if missing)`], writes: true };
