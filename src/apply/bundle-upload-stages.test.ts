@@ -112,7 +112,7 @@ describe('bundle and upload stages', () => {
     await writeFile(join(dir, 'plan', 'firmware', 'src', 'main.ts'), 'export async function start() { /* fixed */ }\n');
     expect(bundle().preview(context(plan)).writes).toBe(true);
     expect(upload().preview(context(plan)).writes).toBe(true);
-    expect(() => cutoverJobDocumentForRun(context(plan), 'h')).not.toThrow(); // the rollout trusts the record until the bundle stage runs
+    expect(() => cutoverJobDocumentForRun(context(plan), 'h')).toThrow('changed since the bundle in S3 was packed');
     await expect(upload().run(context(plan))).rejects.toThrow('the firmware bundle is not packed from');
     await bundle().run(context(plan));
     expect(() => cutoverJobDocumentForRun(context(plan), 'h')).toThrow('is not in s3://');

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { firmwareTreeDigest } from '../ota/bundle.js';
 import { cutoverJobDocumentFor } from '../ota/cutover-job-document-for-plan.js';
 import type { CutoverJobDocument } from '../ota/cutover-job-document.js';
 import type { LoadedPlan } from '../plan/load-plan-directory.js';
@@ -56,7 +58,7 @@ export function plannedFirmware(plan: Plan): Extract<Plan['firmware'], { status:
  * The bundle the rollout ships: packed for the plan's signing key and uploaded to the
  * plan's bucket and key. Throws an InputError naming the stage to run when the plan has
  * no firmware, or the bundle or its upload is missing or stale. It does not re-read
- * plan/firmware (the bundle stage does): run apply's stages in order.
+ * plan/firmware; cutoverJobDocumentForRun does.
  */
 export function uploadedBundleOrThrow(plan: Plan, store: StateStore): RecordedBundle {
   const firmware = plannedFirmware(plan);
@@ -79,7 +81,8 @@ export function uploadedBundleOrThrow(plan: Plan, store: StateStore): RecordedBu
 /**
  * The cutover job document for this run: the plan's firmware, the uploaded bundle's
  * SHA-256, size and signature, the hub apply runs against. `deviceIds` (a wave's Azure
- * device IDs) keeps the renamed-device map to that wave. Render it with
+ * device IDs) keeps the renamed-device map to that wave. Throws an InputError naming
+ * the stages to run when plan/firmware changed since the bundle was packed. Render it with
  * renderCutoverJobDocument, which enforces AWS's 32 KB limit.
  */
 export function cutoverJobDocumentForRun(
@@ -88,6 +91,13 @@ export function cutoverJobDocumentForRun(
   deviceIds?: Iterable<string>,
 ): CutoverJobDocument {
   const bundle = uploadedBundleOrThrow(context.plan.plan, context.store);
+  // Never roll out a bundle of an earlier plan/firmware: the plan under review is what ships.
+  const directory = join(context.plan.dir, plannedFirmware(context.plan.plan)!.directory);
+  if (bundle.firmwareDigest !== firmwareTreeDigest(directory)) {
+    throw new InputError(`${directory} changed since the bundle in S3 was packed`, {
+      hint: 'run iotmigrate apply --stage bundle and --stage upload first (or apply without --stage)',
+    });
+  }
   return cutoverJobDocumentFor({
     plan: context.plan.plan,
     identities: context.plan.identities,
