@@ -13,9 +13,8 @@ import { signBundle, type SigningKey } from './signing-key.js';
  * checks (SHA-256, ed25519 signature) and unpacks into its other slot.
  *
  * Packing is deterministic: the same files give the same bytes, hence the same SHA-256
- * and signature, whoever packs them and whenever. That is what lets `apply` resume (a
- * re-pack of an unchanged plan is recognised as the bundle already uploaded) and lets a
- * reviewer re-pack a plan and compare. So: entries sorted by path in code-unit order,
+ * and signature, whenever they are packed, so a reviewer can re-pack a plan and compare
+ * with what was uploaded. So: entries sorted by path in code-unit order,
  * regular files only (directories are implied by the paths), mtime 0, mode 0644,
  * uid/gid 0 with no owner names, and gzip at a fixed level with a fixed header (no
  * timestamp, no file name, a pinned OS byte). One caveat: another zlib (a different
