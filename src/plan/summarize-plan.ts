@@ -182,7 +182,9 @@ export function summarizePlan(contents: PlanContents, planDir: string): string[]
   const terraformDir = join(planDir, 'terraform');
   lines.push(
     '',
-    `Next: terraform -chdir=${terraformDir} init && terraform -chdir=${terraformDir} apply (azurerm needs ARM_SUBSCRIPTION_ID), then iotmigrate apply --stage identities`,
+    `Next: terraform -chdir=${terraformDir} init && terraform -chdir=${terraformDir} apply (azurerm needs ARM_SUBSCRIPTION_ID), then ${
+      firmware.status === 'planned' ? 'iotmigrate apply (identities, the signed bundle, its upload, the rollout)' : 'iotmigrate apply --stage identities'
+    }`,
   );
   return lines;
 }
