@@ -1,8 +1,8 @@
 import type { FaultInjector } from '../sandbox/faults.js';
 
 /**
- * The `device-offline` fault: every minute a device is online, it drops off the network
- * with the fault's probability (both its connections close) and comes back 5–30 s
+ * The `device-offline` fault: every minute a device is online (the fleet's
+ * offlineCheckIntervalMs), it drops off the network with the fault's probability (both its connections close) and comes back 5–30 s
  * later, the duration drawn from the fault's own seeded stream.
  */
 export const OFFLINE_CHECK_INTERVAL_MS = 60_000;

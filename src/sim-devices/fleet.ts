@@ -18,6 +18,7 @@ import { readSigningKey } from '../ota/signing-key.js';
 import { forEachConcurrently } from '../pacing/pool.js';
 import { FaultInjector, NO_FAULTS, type FaultRates } from '../sandbox/faults.js';
 import { FleetFileSchema, type DeviceProfile } from './device-profile.js';
+import { OFFLINE_CHECK_INTERVAL_MS } from './device-offline.js';
 import { factoryImage } from './firmware-image.js';
 import { summarizeFleet, type FleetStatus } from './fleet-status.js';
 import { SimulatedDevice, type FleetContext } from './simulated-device.js';
@@ -46,6 +47,8 @@ export interface FleetOptions {
   telemetryIntervalMs?: number;
   faults?: FaultRates;
   seed?: number;
+  /** How often an online device draws for the device-offline fault; a minute unless set. */
+  offlineCheckIntervalMs?: number;
   /** Devices booting at once. */
   startConcurrency?: number;
   log?: (line: string) => void;
@@ -79,6 +82,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     factory,
     ...(options.telemetryIntervalMs !== undefined ? { telemetryIntervalMs: options.telemetryIntervalMs } : {}),
     faults: new FaultInjector(options.faults ?? NO_FAULTS, options.seed ?? 1),
+    offlineCheckIntervalMs: options.offlineCheckIntervalMs ?? OFFLINE_CHECK_INTERVAL_MS,
     crtClient: new mqtt.MqttClient(),
     log: (thingName, message) => log(`${thingName}: ${message}`),
     changed: () => {

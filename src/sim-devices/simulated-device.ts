@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { mqtt } from 'aws-iot-device-sdk-v2';
 import type { FaultInjector } from '../sandbox/faults.js';
-import { OFFLINE_CHECK_INTERVAL_MS, offlineSpellMs } from './device-offline.js';
+import { offlineSpellMs } from './device-offline.js';
 import type { DeviceProfile } from './device-profile.js';
 import { errorText } from './error-text.js';
 import { existingImage, type FirmwareImage } from './firmware-image.js';
@@ -23,6 +23,7 @@ export interface FleetContext {
   factory: FirmwareImage;
   telemetryIntervalMs?: number;
   faults: FaultInjector;
+  offlineCheckIntervalMs: number;
   /** One aws-crt client for every agent connection in the process. */
   crtClient: mqtt.MqttClient;
   log(thingName: string, message: string): void;
@@ -76,7 +77,7 @@ export class SimulatedDevice {
     };
     await writeSlots(this.deviceDir, this.slots);
     await this.bringUp();
-    if (this.context.faults.rates['device-offline'] > 0) this.scheduleOfflineCheck(Math.random() * OFFLINE_CHECK_INTERVAL_MS);
+    if (this.context.faults.rates['device-offline'] > 0) this.scheduleOfflineCheck(Math.random() * this.context.offlineCheckIntervalMs);
   }
 
   private async bringUp(): Promise<void> {
@@ -165,11 +166,11 @@ export class SimulatedDevice {
   private scheduleOfflineCheck(delayMs: number): void {
     this.after(delayMs, () => {
       const spell = this.busy || this.state === 'starting' || this.state === 'offline' ? undefined : offlineSpellMs(this.context.faults);
-      if (spell === undefined) return this.scheduleOfflineCheck(OFFLINE_CHECK_INTERVAL_MS);
+      if (spell === undefined) return this.scheduleOfflineCheck(this.context.offlineCheckIntervalMs);
       this.context.log(this.thingName, `drops off the network for ${Math.round(spell / 1000)} s`);
       void this.goDown('offline').then(() =>
         this.after(spell, () => {
-          void this.bringUp().then(() => this.scheduleOfflineCheck(OFFLINE_CHECK_INTERVAL_MS));
+          void this.bringUp().then(() => this.scheduleOfflineCheck(this.context.offlineCheckIntervalMs));
         }),
       );
     });
