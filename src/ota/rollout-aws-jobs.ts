@@ -18,6 +18,8 @@ export interface RolloutJobs {
   listExecutions(jobId: string): Promise<Map<string, ExecutionView>>;
   /** The execution's statusDetails (the agent's step and reason). */
   executionDetails(jobId: string, thingName: string): Promise<Record<string, string> | undefined>;
+  /** Cancels a QUEUED execution; `started` when the device took it first (AWS refuses without force, which is never used). */
+  cancelQueuedExecution(jobId: string, thingName: string): Promise<'canceled' | 'started'>;
   /** A static thing group, created when missing. */
   ensureThingGroup(groupName: string, description: string): Promise<void>;
   addThingToGroup(groupName: string, thingName: string): Promise<void>;
@@ -84,6 +86,7 @@ export async function rolloutJobsOver(iot: IoTClient, options: AwsCallOptions): 
           executions.set(thingName, {
             status: execution.status as ExecutionStatus,
             retryAttempt: execution.retryAttempt ?? 0,
+            queuedAt: execution.queuedAt?.getTime() ?? 0,
             lastUpdatedAt: execution.lastUpdatedAt?.getTime() ?? 0,
             statusDetails: undefined,
           });
@@ -99,6 +102,21 @@ export async function rolloutJobsOver(iot: IoTClient, options: AwsCallOptions): 
         return execution?.statusDetails?.detailsMap;
       } catch (error) {
         if (notFound(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async cancelQueuedExecution(jobId, thingName) {
+      const refused = (error: unknown) => ['InvalidStateTransitionException', 'VersionConflictException'].includes(awsErrorName(error) ?? '');
+      try {
+        await call(
+          'CancelJobExecution',
+          () => iot.send(new sdk.CancelJobExecutionCommand({ jobId, thingName, force: false, statusDetails: { reason: 'iotmigrate: not taken within the rollout limit' } })),
+          refused,
+        );
+        return 'canceled';
+      } catch (error) {
+        if (refused(error)) return 'started';
         throw error;
       }
     },

@@ -1,6 +1,6 @@
 import type { CreateJobCommandInput } from '@aws-sdk/client-iot';
 import type { EstateJob } from '../sandbox/aws/estate.js';
-import { advanceJob, initialRolloutState, updateExecution } from '../sandbox/aws/jobs/job-engine.js';
+import { advanceJob, cancelExecution, initialRolloutState, updateExecution } from '../sandbox/aws/jobs/job-engine.js';
 import type { RolloutJobs } from './rollout-aws-jobs.js';
 import type { HubDevices } from './rollout-hub-devices.js';
 import type { HubView } from './rollout-observation.js';
@@ -18,7 +18,9 @@ export type DeviceBehaviour =
   | { kind: 'fail'; reason: string }
   | { kind: 'reject'; reason: string }
   /** Takes the job and stays in progress at this step. */
-  | { kind: 'stall'; step: string };
+  | { kind: 'stall'; step: string }
+  /** Off the network: never takes the job. */
+  | { kind: 'offline' };
 
 export const ARN_PREFIX = 'arn:aws:iot:eu-west-1:123456789012:thing/';
 
@@ -74,11 +76,15 @@ export class FakeClouds {
         return new Map(
           Object.values(job.executions).map((execution) => [
             execution.thingName,
-            { status: execution.status, retryAttempt: execution.retryAttempt, lastUpdatedAt: execution.lastUpdatedAt * 1000, statusDetails: undefined },
+            { status: execution.status, retryAttempt: execution.retryAttempt, queuedAt: execution.queuedAt * 1000, lastUpdatedAt: execution.lastUpdatedAt * 1000, statusDetails: undefined },
           ]),
         );
       },
       executionDetails: async (jobId, thingName) => this.jobs.get(jobId)?.executions[thingName]?.statusDetails,
+      cancelQueuedExecution: async (jobId, thingName) => {
+        const result = cancelExecution(this.jobs.get(jobId)!, thingName, { force: false }, this.clock);
+        return 'code' in result ? 'started' : 'canceled';
+      },
       ensureThingGroup: async (groupName) => {
         if (!this.groups.has(groupName)) this.groups.set(groupName, new Set());
       },
@@ -98,6 +104,7 @@ export class FakeClouds {
       if (execution.status !== 'QUEUED' || job.status !== 'IN_PROGRESS') continue;
       const thingName = execution.thingName;
       const behaviour = this.behaviour.get(thingName) ?? { kind: 'succeed' };
+      if (behaviour.kind === 'offline') continue;
       const update = (status: string, statusDetails: Record<string, string>) => {
         const result = updateExecution(job, thingName, { status, statusDetails }, this.clock);
         if ('code' in result) throw new Error(`${thingName}: ${result.message}`);

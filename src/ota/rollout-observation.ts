@@ -23,6 +23,8 @@ export interface JobView {
 export interface ExecutionView {
   status: ExecutionStatus;
   retryAttempt: number;
+  /** Epoch milliseconds AWS queued this attempt (released it to the device). */
+  queuedAt: number;
   /** Epoch milliseconds of the execution's last change. */
   lastUpdatedAt: number;
   /** From DescribeJobExecution; undefined when not read this time. */
@@ -45,15 +47,24 @@ export interface DeviceObservation {
   targetVersion: string;
   /** How long after SUCCEEDED IoT Hub may take to show the device (ms). */
   verifyGraceMs: number;
+  /**
+   * How long a released execution may stay QUEUED (ms). AWS has no such timeout (its
+   * in-progress timeout starts when the device takes the job), so a device that is
+   * off the network would hold its wave for ever.
+   */
+  queuedLimitMs: number;
   now: number;
 }
 
 export type ObservationOutcome =
   | { kind: 'events'; events: DeviceEvent[] }
   /** AWS says SUCCEEDED but IoT Hub still disagrees after the grace: left in flight for a later run to look at again. */
-  | { kind: 'unconfirmed'; reason: string; events: DeviceEvent[] };
+  | { kind: 'unconfirmed'; reason: string; events: DeviceEvent[] }
+  /** Never taken by the device within the limit: cancel the queued execution, then the device counts as rolled back (it never left AWS). */
+  | { kind: 'overdue'; reason: string };
 
-const NOTHING: ObservationOutcome = { kind: 'events', events: [] };
+type EventsOutcome = Extract<ObservationOutcome, { kind: 'events' }>;
+const NOTHING: EventsOutcome = { kind: 'events', events: [] };
 
 /**
  * What an agent's step says about where the device is: installing is still on the old
@@ -80,8 +91,11 @@ export function observeDevice(observation: DeviceObservation): ObservationOutcom
   }
   const step = stepOf(execution.statusDetails);
   switch (execution.status) {
-    case 'QUEUED':
-      return NOTHING;
+    case 'QUEUED': {
+      const queuedMs = observation.now - execution.queuedAt;
+      if (queuedMs <= observation.queuedLimitMs || job.status !== 'IN_PROGRESS') return NOTHING;
+      return { kind: 'overdue', reason: `QUEUED: the device did not take the job within ${Math.round(observation.queuedLimitMs / 60_000)} minutes (offline?)` };
+    }
     case 'IN_PROGRESS':
       return forward(record.state, reached(step, observation));
     case 'SUCCEEDED': {
@@ -108,7 +122,7 @@ export function observeDevice(observation: DeviceObservation): ObservationOutcom
   }
 }
 
-function events(...list: DeviceEvent[]): ObservationOutcome {
+function events(...list: DeviceEvent[]): EventsOutcome {
   return { kind: 'events', events: list };
 }
 
@@ -120,7 +134,7 @@ function reached(step: CutoverStep | undefined, observation: DeviceObservation):
 }
 
 /** Observations may skip steps, never go back: an older reading (or a retry starting over) changes nothing. */
-function forward(current: DeviceRecord['state'], to: InFlightState): ObservationOutcome {
+function forward(current: DeviceRecord['state'], to: InFlightState): EventsOutcome {
   if (!isInFlight(current) || to === 'job-queued') return NOTHING;
   return IN_FLIGHT_STATES.indexOf(to) > IN_FLIGHT_STATES.indexOf(current) ? events({ type: 'progressed', to }) : NOTHING;
 }

@@ -198,6 +198,21 @@ describe('rolloutStage', () => {
     }
   });
 
+  it('does not wait for ever on a device that never takes its job: cancelled, retried, then quarantined', async () => {
+    const plan = planWith([5], { inProgressTimeoutMinutes: 1, abort: { failureType: 'ALL', thresholdPercentage: 50, minimumExecutedThings: 50 } });
+    clouds.behave(['dev-002'], { kind: 'offline' });
+    const ticker = setInterval(() => (clouds.clock += 5), 5);
+    const outcome = await stage()
+      .run(contextFor(plan))
+      .finally(() => clearInterval(ticker));
+    const reason = 'QUEUED: the device did not take the job within 1 minutes (offline?)';
+    expect(store.get('dev-002')).toMatchObject({ state: 'quarantined', reason, rolloutAttempts: 2 });
+    expect(events).toContainEqual({ type: 'device', deviceId: 'dev-002', state: 'rolled-back', reason });
+    // Its executions were cancelled, so it cannot take a stale job when it comes back.
+    for (const job of clouds.jobs.values()) expect(job.executions['dev-002']?.status).toBe('CANCELED');
+    expect(outcome.counts).toMatchObject({ verified: 4, quarantined: 1 });
+  });
+
   it('warns, and goes on, when the webhook cannot be reached', async () => {
     const plan = planWith([10], { stragglers: { retryWaves: 0, coolDownSeconds: 0 } });
     clouds.behave(['dev-004'], { kind: 'fail', reason: 'no space left' });

@@ -205,8 +205,15 @@ async function pollJob(run: RolloutRun, jobId: string, devices: readonly DeviceR
       hub: askedHub.has(record.deviceId) ? hubViews.get(record.deviceId) : undefined,
       targetVersion: run.cutover.firmwareVersion,
       verifyGraceMs: run.settings.azureConnectTimeoutSeconds * 1000,
+      queuedLimitMs: run.settings.inProgressTimeoutMinutes * 60_000,
       now,
     });
+    if (outcome.kind === 'overdue') {
+      // Cancelled first, so the device cannot take this job later while a retry wave targets it.
+      const thingName = run.thingNames.get(record.deviceId) ?? record.deviceId;
+      if ((await run.jobs.cancelQueuedExecution(jobId, thingName)) === 'canceled') changes.push({ deviceId: record.deviceId, event: { type: 'rolled-back', reason: outcome.reason } });
+      continue;
+    }
     changes.push(...outcome.events.map((event) => ({ deviceId: record.deviceId, event })));
     if (outcome.kind === 'unconfirmed') unconfirmed.set(record.deviceId, outcome.reason);
   }
