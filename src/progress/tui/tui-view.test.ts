@@ -113,8 +113,23 @@ describe('TuiView, rollout', () => {
   it('says when the rollout is paused and how to resume, and lists p in the help', () => {
     const frame = frameOf(fold('apply', rolloutMidway), START + 12_000, { pausable: true, paused: true, help: true });
     expect(frame).toContain('⏸ paused — press p to resume');
+    expect(frame).toContain('throughput 60 devices/min · AWS rollout cap 1,000/min');
     expect(frame).toContain('? help · p resume · q detach');
     expect(frame).toContain('pause the rollout before its next wave');
+  });
+
+  it('shows a wave held before its job exists as not started', () => {
+    const held = fold('apply', [
+      ...rolloutMidway,
+      [
+        13_000,
+        {
+          type: 'wave', wave: 3, name: 'wave-3', status: 'paused', devices: 0, counts: {},
+          successPercent: null, abortThresholdPercent: 10, maximumPerMinute: 1000,
+        },
+      ],
+    ]);
+    expect(frameOf(held, START + 13_000, { pausable: true, paused: true })).toMatch(/⏸ wave-3 paused │ not started\n/);
   });
 
   it('offers no p key to a command without a rollout', () => {

@@ -38,7 +38,7 @@ export function TuiView({ state, now, keys, help, stopping, pausable = false, pa
           <Waves waves={state.waves} />
           <Bars bars={state.bars} />
           <Pace state={state} now={now} />
-          <RolloutPace state={state} />
+          <RolloutPace state={state} paused={paused} />
           <Failures failures={state.failures} />
           {paused ? <Text color="yellow">  ⏸ paused — press p to resume (the running wave goes on; the next one waits)</Text> : null}
           <Footer warnings={state.warnings} keys={keys} stopping={stopping} pause={showPause ? (paused ? 'resume' : 'pause') : undefined} />
@@ -210,8 +210,15 @@ function Waves({ waves }: { waves: WaveLine[] }) {
         <Text key={wave.wave} wrap="truncate-end">
           {'  '}
           {wave.status === 'paused' ? <Text color="yellow">⏸ {wave.name} paused</Text> : <Text color="cyan">▸ {wave.name.padEnd(nameWidth)}</Text>}{' '}
-          {wave.devices} │ {waveCountsText(wave.counts) || 'starting'}
-          <Text dimColor> │ {waveHealthText(wave)}</Text>
+          {wave.devices === 0 ? (
+            // Held before its job exists: nothing of it runs yet.
+            <Text dimColor>│ not started</Text>
+          ) : (
+            <>
+              {wave.devices} │ {waveCountsText(wave.counts) || 'starting'}
+              <Text dimColor> │ {waveHealthText(wave)}</Text>
+            </>
+          )}
         </Text>
       ))}
     </>
@@ -240,14 +247,15 @@ function FailedDevice({ failure }: { failure: DeviceFailure }) {
 }
 
 /** Devices a minute against the AWS rollout cap: when they are close, AWS IoT Jobs sets the pace, not the devices. */
-function RolloutPace({ state }: { state: TuiState }) {
+function RolloutPace({ state, paused }: { state: TuiState; paused: boolean }) {
   const pace = rolloutPace(state);
   if (!pace) return null;
   return (
     <Text wrap="truncate-end">
       <Text dimColor>  throughput </Text>
       {Math.round(pace.devicesPerMinute)} devices/min
-      {pace.etaMs === undefined ? null : (
+      {/* While paused the last rate no longer predicts anything. */}
+      {pace.etaMs === undefined || paused ? null : (
         <>
           <Text dimColor> · ETA </Text>
           {formatClock(pace.etaMs)}
