@@ -1,5 +1,4 @@
 import type { KeyObject } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CutoverJobDocument, CutoverStatusDetails } from '../ota/cutover-job-document.js';
 import { readBundleFiles } from '../ota/bundle.js';
 import { downloadBundle } from './bundle-download.js';
@@ -26,7 +25,7 @@ export interface CutoverHost {
   profile: DeviceProfile;
   trustedKey: { publicKey: KeyObject; keyId: string };
   telemetryIntervalMs?: number;
-  jobs: JobsChannel;
+  jobs: Pick<JobsChannel, 'update'>;
   /** The slot running now. */
   activeSlot(): Slot;
   /** The agent started working on a job (the device counts as updating). */
@@ -43,6 +42,28 @@ export interface CutoverHost {
   log(message: string): void;
 }
 
+/** The agent's hands: fetching, installing and starting firmware. Tests pass fakes. */
+export interface CutoverIo {
+  download(url: string, options: { ca: string; maxBytes: number; timeoutMs: number }): Promise<Buffer>;
+  install(fleetDir: string, bundle: Buffer, document: CutoverJobDocument): Promise<FirmwareImage>;
+  start(image: FirmwareImage, options: FirmwareStartOptions): Promise<RunningFirmware>;
+  /** Resolves after `ms`, or never once `signal` aborts (the timer is then cleared). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  now(): number;
+}
+
+export const DEVICE_IO: CutoverIo = {
+  download: downloadBundle,
+  install: async (fleetDir, bundle, document) => bundleImage(fleetDir, document.firmware.sha256, await readBundleFiles(bundle), document.firmware.entryPoint),
+  start: startFirmware,
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    }),
+  now: () => Date.now(),
+};
+
 /**
  * Runs one job execution through the cutover, reporting each step in statusDetails:
  * rejected when the device cannot take it; downloading → verifying → installing →
@@ -51,7 +72,7 @@ export interface CutoverHost {
  * rolled-back (FAILED) when the new firmware did not reach IoT Hub within the job's
  * connectTimeoutSeconds.
  */
-export async function runCutover(host: CutoverHost, execution: JobExecution): Promise<void> {
+export async function runCutover(host: CutoverHost, execution: JobExecution, io: CutoverIo = DEVICE_IO): Promise<void> {
   const { jobs } = host;
   const jobId = execution.jobId;
   const decision = decideOnJob(execution.jobDocument, host.profile, host.trustedKey.keyId);
@@ -75,7 +96,7 @@ export async function runCutover(host: CutoverHost, execution: JobExecution): Pr
 
     let bundle: Buffer;
     try {
-      bundle = await downloadBundle(document.firmware.url, { ca: host.caPem, maxBytes: document.firmware.size, timeoutMs: DOWNLOAD_TIMEOUT_MS });
+      bundle = await io.download(document.firmware.url, { ca: host.caPem, maxBytes: document.firmware.size, timeoutMs: DOWNLOAD_TIMEOUT_MS });
     } catch (error) {
       return void (await fail('downloading', errorText(error)));
     }
@@ -86,7 +107,7 @@ export async function runCutover(host: CutoverHost, execution: JobExecution): Pr
     await report('IN_PROGRESS', { step: 'installing', firmwareVersion: oldVersion });
     let image: FirmwareImage;
     try {
-      image = await bundleImage(host.fleetDir, document.firmware.sha256, await readBundleFiles(bundle), document.firmware.entryPoint);
+      image = await io.install(host.fleetDir, bundle, document);
     } catch (error) {
       return void (await fail('installing', errorText(error)));
     }
@@ -105,7 +126,7 @@ export async function runCutover(host: CutoverHost, execution: JobExecution): Pr
       firmwareVersion: document.firmware.version,
       ...(host.telemetryIntervalMs !== undefined ? { telemetryIntervalMs: host.telemetryIntervalMs } : {}),
     };
-    const outcome = await startWithinDeadline(image, options, Date.now() + document.connectTimeoutSeconds * 1000);
+    const outcome = await startWithinDeadline(io, image, options, io.now() + document.connectTimeoutSeconds * 1000);
     if ('running' in outcome) {
       await report('SUCCEEDED', { step: 'switched', firmwareVersion: document.firmware.version }).catch((error: unknown) =>
         // The device is on IoT Hub either way; apply also checks the hub side before it calls a device verified.
@@ -132,17 +153,19 @@ function freshDocument(handedOut: unknown, original: CutoverJobDocument): Cutove
  * pending at the deadline is abandoned; should it connect later, it is stopped.
  */
 async function startWithinDeadline(
+  io: CutoverIo,
   image: FirmwareImage,
   options: FirmwareStartOptions,
   deadlineMs: number,
 ): Promise<{ running: RunningFirmware } | { lastError: string }> {
   let lastError = 'no attempt fitted in the time allowed';
   for (let attempt = 1; ; attempt += 1) {
-    const remaining = deadlineMs - Date.now();
+    const remaining = deadlineMs - io.now();
     if (remaining <= 0) return { lastError };
-    const starting = startFirmware(image, options);
+    const starting = io.start(image, options);
     const timedOut = Symbol('timed out');
-    const timer = sleep(remaining, timedOut, { ref: false });
+    const settled = new AbortController();
+    const timer = io.sleep(remaining, settled.signal).then(() => timedOut);
     try {
       const result = await Promise.race([starting, timer]);
       if (result !== timedOut) return { running: result as RunningFirmware };
@@ -151,9 +174,11 @@ async function startWithinDeadline(
       return { lastError };
     } catch (error) {
       lastError = errorText(error);
+    } finally {
+      settled.abort();
     }
-    const delay = nextConnectDelayMs(attempt, Date.now(), deadlineMs);
+    const delay = nextConnectDelayMs(attempt, io.now(), deadlineMs);
     if (delay === undefined) return { lastError };
-    await sleep(delay);
+    await io.sleep(delay);
   }
 }
