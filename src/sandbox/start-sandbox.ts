@@ -296,10 +296,19 @@ async function startSandboxFleet(
   sandbox: { stateDir: string; store: EstateStore; host: string; mqttPort: number; cas: SandboxCas; firmwareSigningKeyFile: string; faults: FaultRates | undefined; seed: number },
   emit: EmitProgress,
 ): Promise<FleetProcess> {
-  const { simulatableDevices } = await import('../sim-devices/fleet-devices.js');
+  const { devicesWithinDescriptors, openFilesLimit, simulatableDevices } = await import('../sim-devices/fleet-devices.js');
   const { forkFleet } = await import('../sim-devices/fork-fleet.js');
   const wanted = options.things === undefined ? undefined : new Set(options.things);
-  const devices = simulatableDevices(sandbox.store, sandbox.stateDir).filter((device) => wanted === undefined || wanted.has(device.thingName));
+  let devices = simulatableDevices(sandbox.store, sandbox.stateDir).filter((device) => wanted === undefined || wanted.has(device.thingName));
+  const limit = openFilesLimit();
+  if (limit !== undefined && devices.length > devicesWithinDescriptors(limit)) {
+    emit({
+      type: 'warning',
+      code: 'fleet-over-descriptor-limit',
+      message: `simulating ${devicesWithinDescriptors(limit)} of ${devices.length} devices: two connections each need more than this process's limit of ${limit} open files (raise it with ulimit -n)`,
+    });
+    devices = devices.slice(0, devicesWithinDescriptors(limit));
+  }
   emit({ type: 'log', level: 'info', message: `Starting ${devices.length} simulated devices (log: ${sandbox.stateDir}/fleet.log)` });
   const { things: _things, ...fleetOptions } = options;
   const fleet = await forkFleet({
