@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IoTClient, ListJobsCommand, ListThingsInThingGroupCommand } from '@aws-sdk/client-iot';
+import { DescribeJobExecutionCommand, IoTClient, ListJobsCommand, ListThingsInThingGroupCommand } from '@aws-sdk/client-iot';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rolloutPlanDigest } from '../../src/ota/rollout-job-id.js';
@@ -69,11 +69,12 @@ async function cliOk(args: string[]): Promise<CliResult> {
   return result;
 }
 
-/** A copy of the plan whose canary is `canary` and whose second wave is everything else. */
-async function planWithCanary(name: string, canary: string[]): Promise<{ dir: string; digest: string }> {
+/** A copy of the plan whose canary is `canary` and whose second wave is everything else (and other rollout settings, if given). */
+async function planWithCanary(name: string, canary: string[], rollout: Partial<Plan['rollout']> = {}): Promise<{ dir: string; digest: string }> {
   const dir = join(work, `plan-${name}`);
   await cp(basePlanDir, dir, { recursive: true });
   const plan = JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as Plan;
+  plan.rollout = { ...plan.rollout, ...rollout };
   plan.waves.list = [
     { index: 1, name: 'canary', deviceIds: canary },
     { index: 2, name: 'wave-2', deviceIds: things.filter((thing) => !canary.includes(thing)) },
@@ -82,10 +83,10 @@ async function planWithCanary(name: string, canary: string[]): Promise<{ dir: st
   return { dir, digest: rolloutPlanDigest(plan) };
 }
 
-/** An agent on every device, each following `fates` (switching to IoT Hub unless told otherwise). */
-async function startAgents(stepDelayMs = 50): Promise<void> {
+/** An agent on every device (but those `offline`), each following `fates` (switching to IoT Hub unless told otherwise). */
+async function startAgents(stepDelayMs = 50, offline: string[] = []): Promise<void> {
   agents = await Promise.all(
-    things.map((thingName) =>
+    things.filter((thingName) => !offline.includes(thingName)).map((thingName) =>
       CutoverAgent.start({
         thingName,
         sandboxStateDir: sandbox.stateDir,
@@ -259,5 +260,19 @@ describe('apply: the rollout stage against the sandbox', () => {
       expect(agent.jobs).toHaveLength(1);
       expect(agent.onAws).toBe(false);
     }
+  }, 180_000);
+
+  it('cancels the job of a device that never takes it, so the wave does not wait for ever, and quarantines it', async () => {
+    const [g, h, offline] = things.slice(1, 4) as [string, string, string];
+    await startAgents(50, [offline]);
+    const { dir, digest } = await planWithCanary('offline', [g, h], { inProgressTimeoutMinutes: 1, stragglers: { retryWaves: 0, coolDownSeconds: 0 } });
+    const stateDir = join(work, 'state-offline');
+    const result = await runCli(applyArgs(dir, stateDir, ['--abort-failure-percent', '50']), { env });
+    expect(result.code, result.stderr).toBe(4);
+    const reason = 'QUEUED: the device did not take the job within 1 minutes (offline?)';
+    expect(deviceRows(stateDir).get(offline)).toMatchObject({ state: 'quarantined', reason });
+    expect(eventsOf(result).at(-1)).toMatchObject({ verified: THINGS - 1, quarantined: 1 });
+    const { execution } = await iot.send(new DescribeJobExecutionCommand({ jobId: `iotmigrate-${digest}-w2`, thingName: offline }));
+    expect(execution?.status).toBe('CANCELED');
   }, 180_000);
 });
