@@ -30,12 +30,15 @@ describe('firmware images', () => {
 
   it('loads the rewritten firmware from a bundle: azure-iot-device resolves through the link (CJS default import)', async () => {
     const packed = await packBundle(repo('firmware-repos-rewritten/thermostat-v2'));
-    const image = await bundleImage(fleetDir, packed.sha256, await readBundleFiles(packed.data), 'src/main.ts');
+    const image = await bundleImage(fleetDir, packed.sha256, () => readBundleFiles(packed.data), 'src/main.ts');
     expect(image.id).toBe(packed.sha256);
     expect(image.exportsStart).toBe(true);
     const connection = (await import(pathToFileURL(join(image.dir, 'src/connection.js')).href)) as { createConnection: unknown };
     expect(typeof connection.createConnection).toBe('function');
     expect(typeof ((await import(pathToFileURL(image.entryFile).href)) as { start?: unknown }).start).toBe('function');
+    const unread = () => Promise.reject(new Error('an installed image is not unpacked again'));
+    expect(await bundleImage(fleetDir, packed.sha256, unread, 'src/main.ts')).toEqual(image);
+    await expect(bundleImage(fleetDir, packed.sha256, unread, 'src/other.ts')).rejects.toThrow(/installed with entry point .*src\/main.js, not src\/other.ts/);
   });
 
   it('marks firmware without a start export for one process per device', async () => {

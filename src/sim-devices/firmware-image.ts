@@ -60,9 +60,16 @@ export async function factoryImage(fleetDir: string, sourceDir: string, entryPoi
   return installImage(fleetDir, hash.digest('hex'), contents, entryPoint);
 }
 
-/** The image of an unpacked bundle, keyed by the bundle's SHA-256. */
-export function bundleImage(fleetDir: string, bundleSha256: string, files: Map<string, Buffer>, entryPoint: string): Promise<FirmwareImage> {
-  return installImage(fleetDir, bundleSha256, files, entryPoint);
+/**
+ * The image of a verified bundle, keyed by its SHA-256: unpacked (`files` read) only by
+ * the first device of a wave to install it; the rest find it in place.
+ */
+export async function bundleImage(fleetDir: string, bundleSha256: string, files: () => Promise<Map<string, Buffer>>, entryPoint: string): Promise<FirmwareImage> {
+  const existing = await existingImage(fleetDir, bundleSha256);
+  if (!existing) return installImage(fleetDir, bundleSha256, await files(), entryPoint);
+  const expected = join(existing.dir, entryPoint.replace(/^\.\//, '').replace(TRANSPILED, '.js'));
+  if (existing.entryFile !== expected) throw new Error(`bundle ${bundleSha256} is installed with entry point ${existing.entryFile}, not ${entryPoint}`);
+  return existing;
 }
 
 /** An image installed earlier (slots.json names it), or undefined when it is gone. */

@@ -54,7 +54,7 @@ export interface CutoverIo {
 
 export const DEVICE_IO: CutoverIo = {
   download: downloadBundle,
-  install: async (fleetDir, bundle, document) => bundleImage(fleetDir, document.firmware.sha256, await readBundleFiles(bundle), document.firmware.entryPoint),
+  install: (fleetDir, bundle, document) => bundleImage(fleetDir, document.firmware.sha256, () => readBundleFiles(bundle), document.firmware.entryPoint),
   start: startFirmware,
   sleep: (ms, signal) =>
     new Promise((resolve) => {
