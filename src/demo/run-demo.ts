@@ -97,7 +97,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
 
     const fleet = fleetSummaryOf(applied.counts);
     const lines = [
-      `Demo: ${fleet.devices} devices moved from the AWS IoT sandbox to the IoT Hub sandbox`,
+      `Demo: ${fleet.verified} of ${fleet.devices} devices moved from the AWS IoT sandbox to the IoT Hub sandbox`,
       `  verified ${fleet.verified} · rolled back ${fleet.rolledBack} · quarantined ${fleet.quarantined} · failed ${fleet.failed}`,
       `  manifest ${paths.manifest}`,
       `  plan     ${paths.plan}`,
