@@ -39,7 +39,17 @@ report and prints its path. The sandbox stops at the end unless --keep.`,
         throw new UsageError(`--devices must be a whole number from 1 to ${MAX_DEVICES}, got "${flags.devices}"`);
       }
       const stateDir = resolve(flags.stateDir ?? (await mkdtemp(join(tmpdir(), 'iotmigrate-demo-'))));
-      const [{ relaunchTrustingSandboxCa }, { demoPaths }] = await Promise.all([import('../demo/relaunch-trusting-ca.js'), import('../demo/demo-paths.js')]);
+      const [{ relaunchTrustingSandboxCa }, { demoPaths }, { readRunningSandbox }] = await Promise.all([
+        import('../demo/relaunch-trusting-ca.js'),
+        import('../demo/demo-paths.js'),
+        import('../sandbox/runtime-record.js'),
+      ]);
+      const kept = await readRunningSandbox(demoPaths(stateDir).sandbox);
+      if (kept) {
+        throw new UsageError(`a sandbox kept by an earlier demo is still running from ${demoPaths(stateDir).sandbox} (pid ${kept.pid})`, {
+          hint: `stop it with \`iotmigrate sandbox down --state-dir ${demoPaths(stateDir).sandbox}\`, or give the demo another --state-dir`,
+        });
+      }
       // The later --state-dir wins, so the child works in the directory chosen here.
       const relaunched = await relaunchTrustingSandboxCa(demoPaths(stateDir).sandbox, [...process.argv.slice(2), '--state-dir', stateDir]);
       if (relaunched !== undefined) {

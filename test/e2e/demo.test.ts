@@ -54,6 +54,9 @@ describe('iotmigrate demo', () => {
       expect(env.stdout).toContain(`AWS_ENDPOINT_URL_IOT='http://${host}:4566'`);
       const status = await runCli(['sandbox', 'status', '--state-dir', sandboxDir]);
       expect(status.stdout).toMatch(/Simulated fleet: 5 devices, 0 on AWS, 5 on Azure/);
+      const again = await runCli(['demo', '--devices', '5', '--no-tui', '--state-dir', join(work, 'demo'), '--host', host, '--hub-host', hubHost]);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toContain(`a sandbox kept by an earlier demo is still running from ${sandboxDir}`);
     } finally {
       await runCli(['sandbox', 'down', '--state-dir', sandboxDir]);
     }
