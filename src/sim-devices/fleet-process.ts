@@ -7,6 +7,7 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isIotMigrateError } from '../errors.js';
 import { stableStringify, writeFileAtomic } from '../fs/atomic-write.js';
 import { startFleet, type Fleet, type FleetOptions } from './fleet.js';
 import type { FleetStatus } from './fleet-status.js';
@@ -15,7 +16,12 @@ import { FLEET_STATUS_FILE, type FleetStatusRecord } from './fleet-status-file.j
 export const FLEET_LOG_FILE = 'fleet.log';
 
 export type ParentMessage = { type: 'start'; options: Omit<FleetOptions, 'log' | 'onChange'> } | { type: 'stop' };
-export type ChildMessage = { type: 'ready'; status: FleetStatus } | { type: 'status'; status: FleetStatus } | { type: 'failed'; message: string } | { type: 'stopped' };
+export type ChildMessage =
+  | { type: 'ready'; status: FleetStatus }
+  | { type: 'status'; status: FleetStatus }
+  /** `userError`: a mistake the user can fix (a malformed fleet.json), with its hint. */
+  | { type: 'failed'; message: string; userError: boolean; hint?: string }
+  | { type: 'stopped' };
 
 const send = (message: ChildMessage) => process.send?.(message);
 let fleet: Fleet | undefined;
@@ -66,7 +72,8 @@ process.on('message', (message: ParentMessage) => {
       send({ type: 'ready', status });
     },
     (error: unknown) => {
-      send({ type: 'failed', message: (error as Error).message });
+      const userError = isIotMigrateError(error);
+      send({ type: 'failed', message: (error as Error).message, userError, ...(userError && error.hint ? { hint: error.hint } : {}) });
       process.exit(1);
     },
   );

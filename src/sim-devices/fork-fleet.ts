@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { InputError } from '../errors.js';
 import type { FleetOptions } from './fleet.js';
 import type { ChildMessage, ParentMessage } from './fleet-process.js';
 import type { FleetStatus } from './fleet-status.js';
@@ -35,7 +36,10 @@ export function forkFleet(options: Omit<FleetOptions, 'log' | 'onChange'>): Prom
   return new Promise((resolve, reject) => {
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'status' || message.type === 'ready') latest = message.status;
-      if (message.type === 'failed') reject(new Error(`the simulated fleet failed to start: ${message.message}`));
+      if (message.type === 'failed') {
+        const text = `the simulated fleet failed to start: ${message.message}`;
+        reject(message.userError ? new InputError(text, { hint: message.hint ?? 'or start the sandbox with --no-fleet' }) : new Error(text));
+      }
       if (message.type !== 'ready') return;
       let stopping: Promise<void> | undefined;
       resolve({
