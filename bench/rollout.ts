@@ -27,6 +27,7 @@ try {
   const list = sizes.map((size, index) => ({ index: index + 1, name: index === 0 ? 'canary' : `wave-${index + 1}`, deviceIds: ids.slice(next, (next += size)) }));
   const plan = {
     source: { accountId: '123456789012', region: 'eu-west-1', dataEndpoint: 'x', things: devices },
+    firmware: { status: 'planned' },
     waves: { canaryPercent: 1, canaryMinimum: 1, growthFactor: 10, maximumWaveSize: devices, list },
     rollout: {
       maximumPerMinute: 1000,

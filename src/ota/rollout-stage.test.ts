@@ -56,6 +56,7 @@ function planWith(sizes: number[], rollout: Partial<Plan['rollout']> = {}): Load
   });
   const plan = {
     source: { accountId: '123456789012', region: 'eu-west-1', dataEndpoint: 'x', things: next },
+    firmware: { status: 'planned' },
     waves: { canaryPercent: 1, canaryMinimum: 1, growthFactor: 2, maximumWaveSize: 1000, list },
     rollout: {
       maximumPerMinute: 1000,
@@ -234,6 +235,18 @@ describe('rolloutStage', () => {
     const digest = rolloutPlanDigest(plan.plan);
     expect(clouds.created).toEqual([`iotmigrate-${digest}-w1`, `iotmigrate-${digest}-w2`]);
     expect(statesOf(ids(0, 6))).toEqual(Array(6).fill('verified'));
+  });
+
+  it('skips, naming every device it leaves, when the plan has no firmware', async () => {
+    const plan = planWith([2]);
+    plan.plan.firmware = { status: 'not-planned', reason: 'no --firmware-repo', reposInManifest: [] };
+    expect(stage().preview(contextFor(plan))).toEqual({ lines: [expect.stringContaining('rollout: skipped: the plan has no firmware')], writes: false });
+    const outcome = await stage().run(contextFor(plan));
+    expect(outcome.notDone).toEqual([
+      { deviceId: 'dev-000', reason: expect.stringContaining('plan again with --firmware-repo') },
+      { deviceId: 'dev-001', reason: expect.stringContaining('plan again with --firmware-repo') },
+    ]);
+    expect(clouds.created).toEqual([]);
   });
 
   it('holds the next wave while paused, and says so', async () => {

@@ -28,6 +28,7 @@ export interface RolloutStageOptions {
  * longer hold the gate (their rolled-back devices go to the retry waves instead).
  */
 const STOP_KEY = 'rollout-stop';
+const NO_FIRMWARE = 'the plan has no firmware to roll out (plan again with --firmware-repo DIR)';
 const ACKNOWLEDGED_KEY = 'rollout-acknowledged-jobs';
 
 interface RecordedStop {
@@ -51,6 +52,7 @@ export function rolloutStage(options: RolloutStageOptions): ApplyStage {
     title: 'Rolling the new firmware out through AWS IoT Jobs, wave by wave',
 
     preview({ plan, store }) {
+      if (plan.plan.firmware.status !== 'planned') return { lines: [`rollout: skipped: ${NO_FIRMWARE}`], writes: false };
       const settings = rolloutSettingsFor(plan.plan.rollout, options.overrides);
       const members = waveMembers({ plan });
       const planned = members.length;
@@ -73,6 +75,12 @@ export function rolloutStage(options: RolloutStageOptions): ApplyStage {
 
     async run(context) {
       const { plan, store, emit, signal } = context;
+      if (plan.plan.firmware.status !== 'planned') {
+        const notDone = waveMembers(context)
+          .filter((deviceId) => store.get(deviceId)?.state !== 'verified')
+          .map((deviceId) => ({ deviceId, reason: `not rolled out: ${NO_FIRMWARE}` }));
+        return { lines: [`Rollout: skipped: ${NO_FIRMWARE}`], counts: { skipped: 1, notReached: notDone.length }, notDone };
+      }
       const settings = rolloutSettingsFor(plan.plan.rollout, options.overrides);
       let throttled = 0;
       const onThrottled = (operation: string, retryInMs: number) => {
