@@ -254,9 +254,10 @@ describe('rolloutStage', () => {
     const context = contextFor(plan);
     context.control.pause();
     const run = stage().run(context);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(statesOf(ids(0, 4))).toEqual(['verified', 'verified', 'identity-created', 'identity-created']);
+    while (waveEvents().at(-1)?.status !== 'paused') await new Promise((resolve) => setTimeout(resolve, 10));
     expect(waveEvents().at(-1)).toMatchObject({ name: 'wave-2', status: 'paused' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(statesOf(ids(0, 4))).toEqual(['verified', 'verified', 'identity-created', 'identity-created']);
     context.control.resume();
     await run;
     expect(statesOf(ids(0, 4))).toEqual(Array(4).fill('verified'));
