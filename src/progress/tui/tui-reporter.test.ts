@@ -76,7 +76,7 @@ beforeAll(() => {
 });
 
 const START = 1_000_000;
-const tick = () => new Promise((resolve) => setTimeout(resolve, 30));
+const tick = () => new Promise((resolve) => setTimeout(resolve, 80));
 
 function setUp(keyboard = new FakeKeyboard(), control?: ReturnType<typeof createRolloutControl>) {
   const err = new FakeTerminal();

@@ -6,6 +6,9 @@ import { createTextReporter } from '../text-reporter.js';
 import { TuiApp } from './tui-app.js';
 import { initialTuiState, reduceTui, type TuiState } from './tui-state.js';
 
+/** About ink's own frame rate (30 a second): drawing more often is never seen. */
+const DRAW_INTERVAL_MS = 30;
+
 export interface TuiReporterOptions {
   /** The command's name, for the header. */
   command: string;
@@ -58,10 +61,27 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
     instance = render(app(), { stdout: err, stderr: err, ...(options.stdin ? { stdin: options.stdin } : {}), exitOnCtrlC: false });
   };
 
+  // Events come by the thousand (every count of detect, every wave change): the state
+  // folds each one, but the tree is drawn at most once a frame, so drawing does not take
+  // the CPU from the work (and, in demo, from the sandbox in the same process).
+  let pendingDraw: NodeJS.Timeout | undefined;
+  const drawSoon = () => {
+    if (!instance) return draw();
+    pendingDraw ??= setTimeout(() => {
+      pendingDraw = undefined;
+      draw();
+    }, DRAW_INTERVAL_MS).unref();
+  };
+  const cancelDraw = () => {
+    clearTimeout(pendingDraw);
+    pendingDraw = undefined;
+  };
+
   function detach() {
     // Deferred out of ink's input handler, which must not unmount the tree it runs in.
     setImmediate(() => {
       if (closed || detached) return;
+      cancelDraw();
       instance?.unmount();
       err.write('Live view detached: the work goes on, reported as plain lines.\n');
       detached = createTextReporter({ verbose: options.verbose, err, out });
@@ -72,13 +92,18 @@ export function createTuiReporter(options: TuiReporterOptions): Reporter {
     emit(event: ProgressEvent) {
       if (detached) return detached.emit(event);
       state = reduceTui(state, event, now());
-      draw();
+      drawSoon();
     },
     close() {
       if (closed) return;
       closed = true;
+      cancelDraw();
       if (detached) detached.close();
-      else instance?.unmount();
+      else if (instance) {
+        // The last frame (the closing line) is drawn whole before the view goes.
+        draw();
+        instance.unmount();
+      }
       // A result that came while the view was live is the view's to print; the text reporter prints its own.
       if (state.resultPath !== undefined) out.write(`${state.resultPath}\n`);
     },
