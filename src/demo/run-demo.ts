@@ -48,7 +48,8 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     host: options.host,
     hubHost: options.hubHost,
     things: options.devices,
-    // A tidy fleet, so every device can make it; detect's findings on a messy one are shown by `sandbox up`.
+    // A tidy fleet, so every device can make it: a thing without a certificate or with a
+    // revoked one is left behind by design, which the README's walkthrough shows instead.
     anomalies: false,
     // One simulated device per thing, running the AWS flavour of the firmware the plan rewrites.
     fleet: { firmwareDir: DEMO_FIRMWARE_REPO },
