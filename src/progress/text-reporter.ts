@@ -19,6 +19,17 @@ export function createTextReporter(
   const pending = new Map<string, string>();
 
   const line = (text: string) => err.write(`${text}\n`);
+  /** A line that changes often: printed at once when `now` says so, else at most once a second per key. */
+  const throttledLine = (key: string, text: string, now: boolean) => {
+    const at = Date.now();
+    if (now || at - (lastPrinted.get(key) ?? 0) >= PROGRESS_INTERVAL_MS) {
+      lastPrinted.set(key, at);
+      pending.delete(key);
+      line(text);
+    } else {
+      pending.set(key, text);
+    }
+  };
 
   return {
     emit(event: ProgressEvent) {
@@ -34,16 +45,7 @@ export function createTextReporter(
           const key = `${event.stage}/${event.resource}`;
           const total = event.total === undefined ? '' : `/${event.total}`;
           const rate = event.ratePerSecond ? ` (${event.ratePerSecond.toFixed(0)}/s)` : '';
-          const text = `  ${event.resource}: ${event.done}${total}${rate}`;
-          const now = Date.now();
-          const complete = event.total !== undefined && event.done >= event.total;
-          if (complete || now - (lastPrinted.get(key) ?? 0) >= PROGRESS_INTERVAL_MS) {
-            lastPrinted.set(key, now);
-            pending.delete(key);
-            line(text);
-          } else {
-            pending.set(key, text);
-          }
+          throttledLine(key, `  ${event.resource}: ${event.done}${total}${rate}`, event.total !== undefined && event.done >= event.total);
           return;
         }
         case 'throttled':
@@ -60,22 +62,14 @@ export function createTextReporter(
           if (event.path) out.write(`${event.path}\n`);
           return;
         case 'wave': {
-          // Every state change of a wave, but its running counts only as often as progress.
-          const key = `wave/${event.wave}`;
           const counts = Object.entries(event.counts)
             .filter(([, count]) => count > 0)
             .map(([state, count]) => `${state} ${count}`)
             .join(', ');
           const success = event.successPercent === null ? '' : `, ${event.successPercent.toFixed(0)}% verified`;
           const text = `  wave ${event.name} (${event.devices} devices): ${event.status}${counts ? ` — ${counts}` : ''}${success}${event.reason ? ` — ${event.reason}` : ''}`;
-          const now = Date.now();
-          if (event.status !== 'running' || now - (lastPrinted.get(key) ?? 0) >= PROGRESS_INTERVAL_MS) {
-            lastPrinted.set(key, now);
-            pending.delete(key);
-            line(text);
-          } else {
-            pending.set(key, text);
-          }
+          // Every state change of a wave, but its running counts only as often as progress.
+          throttledLine(`wave/${event.wave}`, text, event.status !== 'running');
           return;
         }
         case 'device':
