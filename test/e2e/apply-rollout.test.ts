@@ -275,4 +275,14 @@ describe('apply: the rollout stage against the sandbox', () => {
     const { execution } = await iot.send(new DescribeJobExecutionCommand({ jobId: `iotmigrate-${digest}-w2`, thingName: offline }));
     expect(execution?.status).toBe('CANCELED');
   }, 180_000);
+  it('refuses rollout flags AWS would refuse before anything is written (exit 2)', async () => {
+    const stateDir = join(work, 'state-bad-flags');
+    const tooFast = await runCli(applyArgs(basePlanDir, stateDir, ['--max-per-minute', '5000']), { env });
+    expect(tooFast.code).toBe(2);
+    expect(tooFast.stderr).toContain('--max-per-minute must be a whole number from 1 to 1000 (the AWS IoT Jobs limit)');
+    const webhook = await runCli(applyArgs(basePlanDir, stateDir, ['--notify-webhook', 'not a url']), { env });
+    expect(webhook.code).toBe(2);
+    expect(webhook.stderr).toContain('--notify-webhook must be an http(s) URL');
+    await expect(readFile(join(stateDir, 'state.db'))).rejects.toThrow(/ENOENT/);
+  });
 });
