@@ -22,8 +22,9 @@ let events: ProgressEvent[];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'iotmigrate-rollout-stage-'));
-  store = StateStore.open(dir);
   clouds = new FakeClouds(VERSION);
+  // The store records on the clouds' clock, which the stage's waits move forward.
+  store = StateStore.open(dir, { now: () => new Date(clouds.clock * 1000) });
   events = [];
 });
 
@@ -86,6 +87,11 @@ function stage(options: { notifyWebhook?: string } = {}) {
     hubFor: () => clouds.hub(),
     notifyWebhook: options.notifyWebhook,
     now: () => clouds.clock * 1000,
+    sleep: async (ms) => {
+      clouds.clock += ms / 1000;
+      // Lets timers (a test's own clock moves, the pause switch) have their turn.
+      await new Promise((resolve) => setImmediate(resolve));
+    },
   });
 }
 
@@ -181,11 +187,14 @@ describe('rolloutStage', () => {
     try {
       const plan = planWith([10], { stragglers: { retryWaves: 2, coolDownSeconds: 30 } });
       clouds.behave(['dev-004'], { kind: 'fail', reason: 'signature check failed' });
-      const run = stage({ notifyWebhook: `http://127.0.0.1:${port}/hook` }).run(contextFor(plan));
-      // Each retry wave waits out its cool-down on the clock the stage reads.
-      const ticker = setInterval(() => (clouds.clock += 10), 5);
-      const outcome = await run.finally(() => clearInterval(ticker));
+      const outcome = await stage({ notifyWebhook: `http://127.0.0.1:${port}/hook` }).run(contextFor(plan));
       expect(clouds.created.map((jobId) => jobId.slice(-3))).toEqual(['-w1', '-r1', '-r2']);
+      // Each retry wave waited out its cool-down after the rollback before it.
+      const rollbacks = store.history('dev-004').filter((step) => step.to === 'rolled-back').map((step) => Date.parse(step.at) / 1000);
+      const retries = clouds.created.slice(1).map((jobId) => clouds.jobs.get(jobId)!.createdAt);
+      expect(rollbacks).toHaveLength(3);
+      expect(retries[0]! - rollbacks[0]!).toBeGreaterThanOrEqual(30);
+      expect(retries[1]! - rollbacks[1]!).toBeGreaterThanOrEqual(30);
       expect(store.get('dev-004')).toMatchObject({ state: 'quarantined', reason: 'FAILED: signature check failed', rolloutAttempts: 3, wave: 3 });
       expect(clouds.groups.get(QUARANTINE_GROUP)).toEqual(new Set(['dev-004']));
       expect(received).toEqual([

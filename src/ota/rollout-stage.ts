@@ -19,8 +19,12 @@ export interface RolloutStageOptions {
   hubFor(options: { signal: AbortSignal; onThrottled: (operation: string, retryInMs: number) => void }): HubDevices;
   /** `--notify-webhook`: a JSON POST per quarantined device. */
   notifyWebhook: string | undefined;
+  /** The clock and the wait of the poll loop and the cool-downs (epoch ms); tests move a fake clock with both. */
   now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
+
+const NO_FIRMWARE = 'the plan has no firmware to roll out (plan again with --firmware-repo DIR)';
 
 /**
  * Why the rollout stopped at a wave, kept in the state store until the next run: that
@@ -28,7 +32,6 @@ export interface RolloutStageOptions {
  * longer hold the gate (their rolled-back devices go to the retry waves instead).
  */
 const STOP_KEY = 'rollout-stop';
-const NO_FIRMWARE = 'the plan has no firmware to roll out (plan again with --firmware-repo DIR)';
 const ACKNOWLEDGED_KEY = 'rollout-acknowledged-jobs';
 
 interface RecordedStop {
@@ -112,6 +115,7 @@ export function rolloutStage(options: RolloutStageOptions): ApplyStage {
         knownJobs: new Set(),
         unconfirmed: new Map(),
         now,
+        sleep: (ms) => (options.sleep ?? abortableSleep)(ms, signal),
       };
 
       const acknowledged = acknowledgeEarlierStop(context);
@@ -174,7 +178,7 @@ function gateOf(run: RolloutRun, wave: RolloutWave, memberIds: readonly string[]
  * cool-down, up to the plan's number of retry waves.
  */
 async function runRetryWaves(run: RolloutRun): Promise<void> {
-  const { plan, store, emit, signal } = run.context;
+  const { plan, store, emit } = run.context;
   const inPlan = new Set(plan.identities.map((identity) => identity.deviceId));
   const planned = plan.plan.waves.list.length;
   for (let number = 1; number <= run.settings.retryWaves; number += 1) {
@@ -193,7 +197,7 @@ async function runRetryWaves(run: RolloutRun): Promise<void> {
       const wait = startsAt - run.now();
       if (wait > 0) {
         emit({ type: 'log', level: 'info', message: `${wave.name}: ${candidates.length} rolled-back devices are retried after a ${Math.ceil(wait / 1000)} s cool-down` });
-        await abortableSleep(wait, signal);
+        await run.sleep(wait);
       }
     }
     await holdWhilePaused(run, wave);

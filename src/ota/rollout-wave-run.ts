@@ -1,6 +1,5 @@
 import type { StageContext } from '../apply/apply-stage.js';
 import { CloudError } from '../errors.js';
-import { abortableSleep } from '../pacing/abortable-sleep.js';
 import { forEachConcurrently } from '../pacing/pool.js';
 import { isInFlight, type DeviceRecord } from '../state/device-state.js';
 import type { DeviceChange } from '../state/state-store.js';
@@ -45,6 +44,8 @@ export interface RolloutRun {
   /** Devices AWS calls SUCCEEDED but IoT Hub does not confirm past the grace: left in flight, with what disagrees. */
   unconfirmed: Map<string, string>;
   now(): number;
+  /** Waits, or throws the abort reason when apply is interrupted. */
+  sleep(ms: number): Promise<void>;
 }
 
 export interface WaveResult {
@@ -76,7 +77,7 @@ export async function runWave(
   memberIds: readonly string[],
   isEligible: (record: DeviceRecord) => boolean,
 ): Promise<WaveResult> {
-  const { store, emit, signal } = run.context;
+  const { store, emit } = run.context;
   const members = () => memberIds.map((deviceId) => store.get(deviceId)).filter((record): record is DeviceRecord => record !== undefined);
 
   const eligible = members().filter(isEligible);
@@ -115,7 +116,7 @@ export async function runWave(
     run.onPolled();
     const left = members().some((record) => record.wave === wave.index && isInFlight(record.state) && !unconfirmed.has(record.deviceId));
     if (!left) return result;
-    await abortableSleep(run.settings.pollIntervalSeconds * 1000, signal);
+    await run.sleep(run.settings.pollIntervalSeconds * 1000);
   }
 }
 
