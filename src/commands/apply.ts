@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { APPLY_STAGE_ORDER, type ApplyStage, type ApplyStageName } from '../apply/apply-stage.js';
+import { APPLY_STAGE_ORDER, type ApplyStageName } from '../apply/apply-stage.js';
 import { DEFAULT_SIGNING_KEY_FILE } from '../ota/signing-key.js';
-import { createRolloutStage, rolloutOverridesOf, type RolloutFlags } from './apply-rollout.js';
+import { rolloutOverridesOf, type RolloutFlags } from './apply-rollout.js';
+import { buildApplyStages } from './apply-stages.js';
 import { globalOptionsOf } from './global-options.js';
 import { runCommand } from './run-command.js';
 
@@ -76,45 +77,21 @@ terraform output -raw iothub_connection_string in plan/terraform.`,
         }
         const { hostName } = reading.connection;
 
-        const [{ runApply }, { identitiesStage }, { identityRegistryOver }, { Registry }] = await Promise.all([
+        const rollout = rolloutOverridesOf(flags);
+        const [{ runApply }, built] = await Promise.all([
           import('../apply/run-apply.js'),
-          import('../apply/identities-stage.js'),
-          import('../azure/identity-registry.js'),
-          // The registry module alone: the package root also loads the AMQP client apply does not use.
-          import('azure-iothub/dist/registry.js'),
+          buildApplyStages({ connectionString, hostName, concurrency, signingKeyFile: flags.signingKey, rollout, only: flags.stage }),
         ]);
-        const registry = Registry.fromConnectionString(connectionString);
-        const runs = (name: ApplyStageName) => flags.stage === undefined || flags.stage === name;
-        const stages: ApplyStage[] = [identitiesStage({ hostName, concurrency, registryFor: (callOptions) => identityRegistryOver(registry, { ...callOptions, hostName }) })];
-        if (runs('bundle')) {
-          const [{ bundleStage }, { readSigningKey }] = await Promise.all([import('../apply/bundle-stage.js'), import('../ota/signing-key.js')]);
-          // Read up front so a wrong key is refused before the confirmation; absent is fine when the bundle is packed already.
-          stages.push(bundleStage({ signingKeyFile: flags.signingKey, signingKey: await readSigningKey(flags.signingKey, { missingOk: true }) }));
-        }
-        if (runs('upload')) {
-          const { uploadStage } = await import('../apply/upload-stage.js');
-          stages.push(
-            uploadStage({
-              // client-s3 loads only when there is a bundle to upload; it finds credentials and AWS_ENDPOINT_URL_S3 itself.
-              async openStore(region) {
-                const [{ S3Client }, { s3BundleStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('../ota/s3-bundle-store.js')]);
-                return s3BundleStore(new S3Client({ region }), region);
-              },
-            }),
-          );
-        }
-        const rollout = runs('rollout') ? await createRolloutStage({ hostName, registry, flags: rolloutOverridesOf(flags) }) : undefined;
-        if (rollout) stages.push(rollout.stage);
         const result = await runApply({
           planDir: flags.plan,
           stateDir: flags.stateDir,
           hubHostName: hostName,
-          stages: stages.filter((stage) => runs(stage.name)),
+          stages: built.stages,
           confirm: flags.yes ? async () => true : confirmOnTerminal,
           emit,
           signal,
           control,
-        }).finally(() => rollout?.close());
+        }).finally(() => built.close());
         emit({ type: 'result', command: 'apply', lines: result.lines });
         return { exitCode: result.exitCode, counts: result.counts };
       });

@@ -2,6 +2,7 @@ import { basename, dirname, join } from 'node:path';
 import type { ApplyStage, RolloutControl } from '../apply/apply-stage.js';
 import { runApply } from '../apply/run-apply.js';
 import { readHubConnectionString } from '../azure/hub-connection-string.js';
+import { buildApplyStages } from '../commands/apply-stages.js';
 import { runDetect } from '../detect/run-detect.js';
 import { ExitCode } from '../errors.js';
 import { runPlan } from '../plan/run-plan.js';
@@ -127,43 +128,21 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
 }
 
 /**
- * The stages `apply` runs, over the in-process sandbox: its hub, the vendor key the fleet
- * trusts, S3 and AWS IoT from the environment the sandbox set. Built as the apply command
- * builds them (src/commands/apply.ts), with the demo's quick poll of both clouds.
+ * The stages `apply` runs, built as the apply command builds them, over the in-process
+ * sandbox: its hub, the vendor key the fleet trusts, S3 and AWS IoT from the environment
+ * the sandbox set, with the demo's quick poll of both clouds.
  */
 async function demoApplyStages(sandbox: Sandbox): Promise<{ stages: ApplyStage[]; close(): void }> {
   const connectionString = sandbox.env.IOTHUB_CONNECTION_STRING!;
   const reading = readHubConnectionString(connectionString);
   if (!reading.ok) throw new Error(`the sandbox's own connection string is unusable: ${reading.problem}`);
-  const { hostName } = reading.connection;
-  const [{ identitiesStage }, { identityRegistryOver }, { Registry }, { bundleStage }, { readSigningKey }, { uploadStage }, { createRolloutStage }] =
-    await Promise.all([
-      import('../apply/identities-stage.js'),
-      import('../azure/identity-registry.js'),
-      import('azure-iothub/dist/registry.js'),
-      import('../apply/bundle-stage.js'),
-      import('../ota/signing-key.js'),
-      import('../apply/upload-stage.js'),
-      import('../commands/apply-rollout.js'),
-    ]);
-  const registry = Registry.fromConnectionString(connectionString);
-  const rollout = await createRolloutStage({
-    hostName,
-    registry,
-    flags: { overrides: { pollIntervalSeconds: DEMO_POLL_INTERVAL_SECONDS }, notifyWebhook: undefined },
+  return buildApplyStages({
+    connectionString,
+    hostName: reading.connection.hostName,
+    concurrency: 4,
+    signingKeyFile: sandbox.firmwareSigningKeyFile,
+    rollout: { overrides: { pollIntervalSeconds: DEMO_POLL_INTERVAL_SECONDS }, notifyWebhook: undefined },
   });
-  const stages = [
-    identitiesStage({ hostName, concurrency: 4, registryFor: (callOptions) => identityRegistryOver(registry, { ...callOptions, hostName }) }),
-    bundleStage({ signingKeyFile: sandbox.firmwareSigningKeyFile, signingKey: await readSigningKey(sandbox.firmwareSigningKeyFile, { missingOk: true }) }),
-    uploadStage({
-      async openStore(region) {
-        const [{ S3Client }, { s3BundleStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('../ota/s3-bundle-store.js')]);
-        return s3BundleStore(new S3Client({ region }), region);
-      },
-    }),
-    rollout.stage,
-  ];
-  return { stages, close: rollout.close };
 }
 
 /** `--keep`: the same sandbox (its estate, hub and fleet are on disk) goes on in a detached `sandbox up`. */
