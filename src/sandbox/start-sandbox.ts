@@ -16,6 +16,7 @@ import { startS3Server, type S3Server } from './aws/s3/start-s3-server.js';
 import { DEFAULT_HUB_PORTS, startIotHub, type IotHub } from './azure/start-iot-hub.js';
 import type { FleetOptions } from '../sim-devices/fleet.js';
 import type { FleetProcess } from '../sim-devices/fork-fleet.js';
+import type { FleetStatus } from '../sim-devices/fleet-status.js';
 
 export const DEFAULT_SANDBOX_HOST = '127.0.0.1';
 /** The Azure half gets an address of its own: azure-iothub only reaches port 443 of the hub's host name. */
@@ -311,6 +312,12 @@ async function startSandboxFleet(
   }
   emit({ type: 'log', level: 'info', message: `Starting ${devices.length} simulated devices (log: ${sandbox.stateDir}/fleet.log)` });
   const { things: _things, ...fleetOptions } = options;
+  // Booting a thousand devices takes a while (a TLS context per connection): show it
+  // moving, until it is up; later changes are the rollout's to report.
+  let up = false;
+  const booted = (status: FleetStatus) => {
+    if (!up) emit({ type: 'progress', stage: 'sandbox', resource: 'simulated devices', done: status.devices - status.starting, total: devices.length });
+  };
   const fleet = await forkFleet({
     ...fleetOptions,
     stateDir: sandbox.stateDir,
@@ -320,7 +327,8 @@ async function startSandboxFleet(
     signingKeyFile: sandbox.firmwareSigningKeyFile,
     ...(sandbox.faults ? { faults: sandbox.faults } : {}),
     seed: sandbox.seed,
-  });
+  }, booted);
+  up = true;
   emit({ type: 'log', level: 'info', message: `${devices.length} simulated devices are up` });
   return fleet;
 }

@@ -20,7 +20,10 @@ const STOP_TIMEOUT_MS = 30_000;
  * which the Azure firmware needs to reach the sandbox hub. From the .ts sources (tests,
  * tsx) the child runs through tsx too; from dist, plain node.
  */
-export function forkFleet(options: Omit<FleetOptions, 'log' | 'onChange'>): Promise<FleetProcess> {
+export function forkFleet(
+  options: Omit<FleetOptions, 'log' | 'onChange'>,
+  onStatus: (status: FleetStatus) => void = () => {},
+): Promise<FleetProcess> {
   const fromSources = import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(new URL(`./fleet-process.${fromSources ? 'ts' : 'js'}`, import.meta.url));
   const child = fork(entry, [], {
@@ -35,7 +38,10 @@ export function forkFleet(options: Omit<FleetOptions, 'log' | 'onChange'>): Prom
 
   return new Promise((resolve, reject) => {
     child.on('message', (message: ChildMessage) => {
-      if (message.type === 'status' || message.type === 'ready') latest = message.status;
+      if (message.type === 'status' || message.type === 'ready') {
+        latest = message.status;
+        onStatus(message.status);
+      }
       if (message.type === 'failed') {
         const text = `the simulated fleet failed to start: ${message.message}`;
         reject(message.userError ? new InputError(text, { hint: message.hint ?? 'or start the sandbox with --no-fleet' }) : new Error(text));

@@ -30,6 +30,11 @@ describe('iotmigrate demo', () => {
     const stages = events.flatMap((event) => (event.type === 'stage' && event.status === 'started' ? [event.stage] : []));
     expect(stages).toEqual(expect.arrayContaining(['sandbox', 'detect', 'plan', 'identities', 'bundle', 'upload', 'rollout']));
     expect(events.some((event) => event.type === 'wave' && event.status === 'finished')).toBe(true);
+    // The fleet's boot is shown as it goes, and only the boot: the rollout reports the rest.
+    const booting = events.filter((event) => event.type === 'progress' && event.resource === 'simulated devices');
+    expect(booting.at(-1)).toMatchObject({ stage: 'sandbox', done: 20, total: 20 });
+    const sandboxFinished = events.findIndex((event) => event.type === 'stage' && event.stage === 'sandbox' && event.status === 'finished');
+    expect(events.findLastIndex((event) => event.type === 'progress' && event.resource === 'simulated devices')).toBeLessThan(sandboxFinished);
 
     const reported = events.find((event) => event.type === 'result' && event.command === 'demo');
     expect(reported).toMatchObject({ path: join(stateDir, 'report.html') });
