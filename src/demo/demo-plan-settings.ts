@@ -9,6 +9,14 @@ import { DEFAULT_ROLLOUT_LIMITS } from '../plan/rollout-limits.js';
 export const DEMO_FIRMWARE_REPO = fileURLToPath(new URL('../../fixtures/firmware-repos/thermostat-v2', import.meta.url));
 
 /**
+ * The fleet runs 1.0.x and 1.1.0 on AWS (the sandbox seeds a mix, as a real fleet has);
+ * the firmware for IoT Hub is released as 2.0.0, as a vendor would number it, so the
+ * report reads as an upgrade (the plan's default, `<package.json version>-azure`, would
+ * be 1.0.0-azure here, older-looking than a device's 1.1.0).
+ */
+export const DEMO_FIRMWARE_RELEASE = { version: '2.0.0' } as const;
+
+/**
  * Plan settings for a demo that finishes while someone watches: a small canary then
  * waves four times bigger (three waves for 100 devices), AWS's fastest rollout rate,
  * and retries after a few seconds rather than the production default of five minutes.

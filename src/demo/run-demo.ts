@@ -12,7 +12,7 @@ import { runReport } from '../report/run-report.js';
 import { startDetachedSandbox } from '../sandbox/sandbox-daemon.js';
 import { startSandbox, type Sandbox } from '../sandbox/start-sandbox.js';
 import { demoPaths } from './demo-paths.js';
-import { DEMO_FIRMWARE_REPO, DEMO_PLAN_SETTINGS, DEMO_POLL_INTERVAL_SECONDS } from './demo-plan-settings.js';
+import { DEMO_FIRMWARE_RELEASE, DEMO_FIRMWARE_REPO, DEMO_PLAN_SETTINGS, DEMO_POLL_INTERVAL_SECONDS } from './demo-plan-settings.js';
 
 export interface RunDemoOptions {
   devices: number;
@@ -78,6 +78,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
       manifestPath: detected.manifestPath,
       outDir: paths.plan,
       firmwareRepo: DEMO_FIRMWARE_REPO,
+      firmwareRelease: DEMO_FIRMWARE_RELEASE,
       signingKeyFile: sandbox.firmwareSigningKeyFile,
       onEvent: emit,
     });
