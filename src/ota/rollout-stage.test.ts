@@ -130,6 +130,8 @@ describe('rolloutStage', () => {
     expect(statesOf(['dev-000', 'dev-001', 'dev-002'])).toEqual(['verified', 'installed', 'verified']);
     expect(outcome.notDone).toEqual([{ deviceId: 'dev-001', reason: 'AWS job execution SUCCEEDED, but the device is not on IoT Hub' }]);
     expect(outcome.counts).toMatchObject({ verified: 2, unconfirmed: 1, failed: 1 });
+    // The report reads the disagreement from the store.
+    expect(store.get('dev-001')).toMatchObject({ state: 'installed', reason: 'AWS job execution SUCCEEDED, but the device is not on IoT Hub' });
   });
 
   it('stops when a wave breaches the failure threshold, leaves the rest untouched, and goes on when run again', async () => {

@@ -103,7 +103,9 @@ export async function runWave(
       const watch = watches.get(jobId) ?? new ExecutionDetailsCache();
       watches.set(jobId, watch);
       if (!(await jobOnAws(run, wave, jobId, devices))) {
-        for (const record of devices) unconfirmed.set(record.deviceId, `AWS IoT job ${jobId} no longer exists, so the device's cutover cannot be followed`);
+        const reason = `AWS IoT job ${jobId} no longer exists, so the device's cutover cannot be followed`;
+        for (const record of devices) unconfirmed.set(record.deviceId, reason);
+        store.record(devices.filter((record) => record.reason !== reason).map((record) => ({ deviceId: record.deviceId, event: { type: 'unconfirmed', reason } })));
         continue;
       }
       await pollJob(run, jobId, devices, watch, result);
@@ -216,7 +218,10 @@ async function pollJob(run: RolloutRun, jobId: string, devices: readonly DeviceR
       continue;
     }
     changes.push(...outcome.events.map((event) => ({ deviceId: record.deviceId, event })));
-    if (outcome.kind === 'unconfirmed') unconfirmed.set(record.deviceId, outcome.reason);
+    if (outcome.kind === 'unconfirmed') {
+      unconfirmed.set(record.deviceId, outcome.reason);
+      if (record.reason !== outcome.reason) changes.push({ deviceId: record.deviceId, event: { type: 'unconfirmed', reason: outcome.reason } });
+    }
   }
   store.record(changes);
   for (const { deviceId, event } of changes) {

@@ -127,3 +127,13 @@ describe('nextDeviceRecord in the rollout', () => {
     expect(nextDeviceRecord(inState('downloading'), { type: 'job-canceled', reason: 'x' }, T1).ok).toBe(false);
   });
 });
+
+describe('nextDeviceRecord for a device the clouds disagree on', () => {
+  it('keeps an in-flight device where it is with the disagreement as its reason, and verification clears it', () => {
+    const unconfirmed = nextDeviceRecord(inState('azure-connected'), { type: 'unconfirmed', reason: 'SUCCEEDED on AWS, not connected on IoT Hub' }, T1);
+    expect(unconfirmed).toMatchObject({ ok: true, record: { state: 'azure-connected', reason: 'SUCCEEDED on AWS, not connected on IoT Hub', stateChangedAt: T0, updatedAt: T1 } });
+    if (!unconfirmed.ok) return;
+    expect(nextDeviceRecord(unconfirmed.record, { type: 'verified', firmwareAfter: '2.0.0' }, T1)).toMatchObject({ ok: true, record: { state: 'verified', reason: null } });
+    expect(nextDeviceRecord(inState('verified'), { type: 'unconfirmed', reason: 'x' }, T1).ok).toBe(false);
+  });
+});

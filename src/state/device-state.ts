@@ -70,6 +70,12 @@ export type DeviceEvent =
   | { type: 'progressed'; to: Exclude<InFlightState, 'job-queued'> }
   /** Both clouds agree: the job execution SUCCEEDED and IoT Hub has the device connected with the new firmware. */
   | { type: 'verified'; firmwareAfter: string }
+  /**
+   * AWS and IoT Hub disagree about an in-flight device past the agent's IoT Hub timeout
+   * (say, SUCCEEDED on AWS but not connected on the hub): it stays where it is, for the
+   * next run to look at again, with the disagreement as its reason for the report.
+   */
+  | { type: 'unconfirmed'; reason: string }
   /** The device is back on AWS on its old firmware (job FAILED, TIMED_OUT or REJECTED). */
   | { type: 'rolled-back'; reason: string }
   /** Out of retry waves: left on AWS, in the quarantine thing group. */
@@ -142,6 +148,9 @@ export function nextDeviceRecord(record: DeviceRecord, event: DeviceEvent, at: s
       // Seeing the same step again is an observation, not a change.
       return to === from ? { ok: true, record } : moveTo(event.to);
     }
+    case 'unconfirmed':
+      if (!isInFlight(record.state)) return refuse();
+      return { ok: true, record: { ...record, reason: event.reason, updatedAt: at } };
     case 'verified':
       if (!isInFlight(record.state)) return refuse();
       return moveTo('verified', { reason: null, firmwareAfter: event.firmwareAfter });
