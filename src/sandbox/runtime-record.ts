@@ -1,7 +1,9 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SANDBOX_RUNTIME_FILE, type SandboxRuntimeRecord } from './start-sandbox.js';
+import { isProcessAlive } from '../process-alive.js';
+import type { SandboxRuntimeRecord } from './start-sandbox.js';
 
+export const SANDBOX_RUNTIME_FILE = 'sandbox.json';
 export const SANDBOX_PID_FILE = 'sandbox.pid';
 export const SANDBOX_LOG_FILE = 'sandbox.log';
 
@@ -14,19 +16,10 @@ export async function readRunningSandbox(stateDir: string): Promise<SandboxRunti
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  if (isAlive(record.pid)) return record;
+  if (isProcessAlive(record.pid)) return record;
   await rm(join(stateDir, SANDBOX_RUNTIME_FILE), { force: true });
   await rm(join(stateDir, SANDBOX_PID_FILE), { force: true });
   return undefined;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** `export NAME='value'` lines that a POSIX shell can eval. */

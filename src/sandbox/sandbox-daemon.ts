@@ -3,7 +3,8 @@ import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
-import { isAlive, readRunningSandbox, SANDBOX_LOG_FILE, SANDBOX_PID_FILE } from './runtime-record.js';
+import { isProcessAlive } from '../process-alive.js';
+import { readRunningSandbox, SANDBOX_LOG_FILE, SANDBOX_PID_FILE } from './runtime-record.js';
 import type { SandboxRuntimeRecord } from './start-sandbox.js';
 
 const READY_TIMEOUT_MS = 10 * 60_000;
@@ -53,8 +54,8 @@ export async function stopRunningSandbox(stateDir: string): Promise<SandboxRunti
   if (!record) return undefined;
   process.kill(record.pid, 'SIGTERM');
   const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isAlive(record.pid) && Date.now() < deadline) await sleep(50);
-  if (isAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
+  while (isProcessAlive(record.pid) && Date.now() < deadline) await sleep(50);
+  if (isProcessAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
   await rm(join(stateDir, SANDBOX_PID_FILE), { force: true });
   return record;
 }

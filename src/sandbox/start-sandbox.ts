@@ -4,6 +4,7 @@ import type { EmitProgress } from '../progress/events.js';
 import { stableStringify, writeFileAtomic } from '../fs/atomic-write.js';
 import { issueCertificate } from './pki.js';
 import { loadOrCreateSandboxCas, type SandboxCas } from './sandbox-ca.js';
+import { SANDBOX_RUNTIME_FILE } from './runtime-record.js';
 import { FaultInjector, NO_FAULTS, type FaultRates } from './faults.js';
 import { loadOrCreateSigningKey } from '../ota/signing-key.js';
 import { EstateStore } from './aws/estate-store.js';
@@ -25,7 +26,6 @@ export const SANDBOX_HUB_NAME = 'iotmigrate-sandbox';
 /** The name under which the hub holds the estate's customer CA. */
 const REGISTERED_CA_NAME = 'example-corp-device-ca';
 export const DEFAULT_PORTS = { api: 4566, mqtt: 8883, s3: 4567 } as const;
-export const SANDBOX_RUNTIME_FILE = 'sandbox.json';
 /** The fleet vendor's firmware code-signing key: the simulated devices trust its public half. */
 export const SANDBOX_SIGNING_KEY_FILE = 'firmware-signing-key.pem';
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'AKIASANDBOX000000000', secretAccessKey: 'sandbox-secret-access-key' } as const;

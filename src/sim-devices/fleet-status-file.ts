@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAlive } from '../sandbox/runtime-record.js';
+import { isProcessAlive } from '../process-alive.js';
 import type { FleetStatus } from './fleet-status.js';
 
 /**
@@ -18,7 +18,7 @@ export interface FleetStatusRecord extends FleetStatus {
 export async function readFleetStatusFile(stateDir: string): Promise<FleetStatusRecord | undefined> {
   try {
     const record = JSON.parse(await readFile(join(stateDir, FLEET_STATUS_FILE), 'utf8')) as FleetStatusRecord;
-    return isAlive(record.pid) ? record : undefined;
+    return isProcessAlive(record.pid) ? record : undefined;
   } catch {
     return undefined;
   }

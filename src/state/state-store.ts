@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError, UsageError } from '../errors.js';
+import { isProcessAlive } from '../process-alive.js';
 import {
   DEVICE_STATES,
   enrolledDevice,
@@ -204,7 +205,7 @@ export class StateStore {
     this.db
       .transaction(() => {
         const holder = Number(this.meta('apply-pid'));
-        if (holder && holder !== pid && isRunning(holder)) {
+        if (holder && holder !== pid && isProcessAlive(holder)) {
           throw new UsageError(`another iotmigrate apply (pid ${holder}) is using ${this.path}`, {
             hint: 'wait for it to finish (or stop it), then run apply again',
           });
@@ -221,7 +222,7 @@ export class StateStore {
   /** The pid of the apply holding the run lock, if that process still runs. */
   runningApplyPid(): number | undefined {
     const holder = Number(this.meta('apply-pid'));
-    return holder && isRunning(holder) ? holder : undefined;
+    return holder && isProcessAlive(holder) ? holder : undefined;
   }
 
   /** When any device last changed (ISO), or undefined for an empty store. */
@@ -344,15 +345,6 @@ function migrate(db: Database.Database, path: string): void {
     for (let next = version + 1; next <= SCHEMA_VERSION; next += 1) db.exec(MIGRATIONS[next]!);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function recordOf(row: DeviceRow): DeviceRecord {
