@@ -39,6 +39,15 @@ describe('createTextReporter', () => {
     ]);
   });
 
+  it('prints a count that did not change only once, however often it is reported', () => {
+    const streams = capture();
+    const reporter = createTextReporter(streams);
+    for (let poll = 0; poll < 5; poll += 1) reporter.emit({ type: 'progress', stage: 'rollout', resource: 'devices', done: 14, total: 60 });
+    reporter.emit({ type: 'stage', stage: 'rollout', status: 'finished' });
+    reporter.close();
+    expect(streams.text().split('\n')).toEqual(['  devices: 14/60', '']);
+  });
+
   it('holds back a count between prints and flushes the last one when its stage ends', () => {
     const streams = capture();
     const reporter = createTextReporter(streams);

@@ -19,16 +19,33 @@ export function createTextReporter(
   const pending = new Map<string, string>();
 
   const line = (text: string) => err.write(`${text}\n`);
-  /** A line that changes often: printed at once when `now` says so, else at most once a second per key. */
+  const lastText = new Map<string, string>();
+  /**
+   * A line that changes often: printed at once when `now` says so, else at most once a
+   * second per key; never twice the same, since a poll that found nothing new is no news
+   * in a CI log.
+   */
   const throttledLine = (key: string, text: string, now: boolean) => {
+    if (lastText.get(key) === text) {
+      pending.delete(key);
+      return;
+    }
     const at = Date.now();
     if (now || at - (lastPrinted.get(key) ?? 0) >= PROGRESS_INTERVAL_MS) {
       lastPrinted.set(key, at);
+      lastText.set(key, text);
       pending.delete(key);
       line(text);
     } else {
       pending.set(key, text);
     }
+  };
+  const flushPending = () => {
+    for (const [key, text] of pending) {
+      lastText.set(key, text);
+      line(text);
+    }
+    pending.clear();
   };
 
   return {
@@ -36,10 +53,7 @@ export function createTextReporter(
       switch (event.type) {
         case 'stage':
           if (event.status === 'started') line(`▸ ${event.title ?? event.stage}`);
-          else {
-            for (const text of pending.values()) line(text);
-            pending.clear();
-          }
+          else flushPending();
           return;
         case 'progress': {
           const key = `${event.stage}/${event.resource}`;
@@ -85,8 +99,7 @@ export function createTextReporter(
       }
     },
     close() {
-      for (const text of pending.values()) line(text);
-      pending.clear();
+      flushPending();
     },
   };
 }
