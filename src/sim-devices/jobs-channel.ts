@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { iot, mqtt } from 'aws-iot-device-sdk-v2';
+import type { FirmwareStartOptions } from './firmware-runner.js';
 
 /**
  * The update agent's own line to AWS IoT Jobs (the Jobs MQTT API), beside the
@@ -16,13 +17,8 @@ export interface JobExecution {
   statusDetails?: Record<string, string>;
 }
 
-export interface JobsChannelOptions {
-  thingName: string;
-  endpoint: string;
-  port: number;
-  certPath: string;
-  keyPath: string;
-  caPath: string;
+/** The device's AWS connection settings, as its firmware gets them. */
+export interface JobsChannelOptions extends Omit<FirmwareStartOptions, 'firmwareVersion' | 'telemetryIntervalMs'> {
   /** Shared by every device of a fleet: one crt client (and event loop bootstrap) for all agent connections. */
   client: mqtt.MqttClient;
   /** The next pending execution changed (notify-next), or may have while the agent was away (on every (re)connection). */
