@@ -27,6 +27,24 @@ export interface RolloutJobs {
 
 const PAGE_SIZE = 250;
 
+type ProcessDetails = NonNullable<NonNullable<import('@aws-sdk/client-iot').DescribeJobCommandOutput['job']>['jobProcessDetails']>;
+
+function countsOf(details: ProcessDetails | undefined): string | undefined {
+  if (!details) return undefined;
+  const { numberOfQueuedThings, numberOfInProgressThings, numberOfSucceededThings, numberOfFailedThings, numberOfRejectedThings } = details;
+  const { numberOfCanceledThings, numberOfRemovedThings, numberOfTimedOutThings } = details;
+  return JSON.stringify([
+    numberOfQueuedThings,
+    numberOfInProgressThings,
+    numberOfSucceededThings,
+    numberOfFailedThings,
+    numberOfRejectedThings,
+    numberOfCanceledThings,
+    numberOfRemovedThings,
+    numberOfTimedOutThings,
+  ]);
+}
+
 export async function rolloutJobsOver(iot: IoTClient, options: AwsCallOptions): Promise<RolloutJobs> {
   const sdk = await import('@aws-sdk/client-iot');
   const call = <T>(operation: string, send: () => Promise<T>, passThrough?: (error: unknown) => boolean) => callAws(operation, send, options, passThrough);
@@ -55,6 +73,7 @@ export async function rolloutJobsOver(iot: IoTClient, options: AwsCallOptions): 
           endedBecause: ended || undefined,
           retriesFor: retries,
           inProgressTimeoutMinutes: job?.timeoutConfig?.inProgressTimeoutInMinutes,
+          executionCounts: countsOf(job?.jobProcessDetails),
         };
       } catch (error) {
         if (notFound(error)) return undefined;

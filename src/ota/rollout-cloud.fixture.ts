@@ -1,6 +1,6 @@
 import type { CreateJobCommandInput } from '@aws-sdk/client-iot';
 import type { EstateJob } from '../sandbox/aws/estate.js';
-import { advanceJob, cancelExecution, initialRolloutState, updateExecution } from '../sandbox/aws/jobs/job-engine.js';
+import { advanceJob, cancelExecution, initialRolloutState, processCounts, updateExecution } from '../sandbox/aws/jobs/job-engine.js';
 import type { RolloutJobs } from './rollout-aws-jobs.js';
 import type { HubDevices } from './rollout-hub-devices.js';
 import type { HubView } from './rollout-observation.js';
@@ -34,6 +34,14 @@ export class FakeClouds {
   clock = 1_800_000_000;
   /** Thrown by the next CreateJob, before (`before`) or after (`after`) the job exists: a kill at that moment. */
   crashOnCreate: 'before' | 'after' | undefined;
+  /**
+   * When true, DescribeJob carries the execution counts (as AWS's jobProcessDetails do) and
+   * AWS and the devices move on between any two calls, not only when executions are listed.
+   */
+  countsExecutions = false;
+  /** ListJobExecutionsForJob and DescribeJob calls made. */
+  listCalls = 0;
+  describeCalls = 0;
 
   constructor(readonly targetVersion: string) {}
 
@@ -47,12 +55,15 @@ export class FakeClouds {
       describeJob: async (jobId) => {
         const job = this.jobs.get(jobId);
         if (!job) return undefined;
+        this.describeCalls += 1;
+        if (this.countsExecutions) this.advance(job);
         return {
           jobId,
           status: job.status,
           endedBecause: [job.reasonCode, job.comment].filter(Boolean).join(': ') || undefined,
           retriesFor: (status) => job.jobExecutionsRetryConfig?.criteriaList.find((criterion) => criterion.failureType === status)?.numberOfRetries ?? 0,
           inProgressTimeoutMinutes: job.timeoutConfig?.inProgressTimeoutInMinutes,
+          executionCounts: this.countsExecutions ? JSON.stringify(processCounts(job)) : undefined,
         };
       },
       createJob: async (input) => {
@@ -71,8 +82,8 @@ export class FakeClouds {
       },
       listExecutions: async (jobId) => {
         const job = this.jobs.get(jobId)!;
-        advanceJob(job, this.clock);
-        this.runDevices(job);
+        this.listCalls += 1;
+        this.advance(job);
         return new Map(
           Object.values(job.executions).map((execution) => [
             execution.thingName,
@@ -96,6 +107,11 @@ export class FakeClouds {
 
   hub(): HubDevices {
     return { read: async (deviceIds) => new Map(deviceIds.filter((id) => this.hubDevices.has(id)).map((id) => [id, this.hubDevices.get(id)!])) };
+  }
+
+  private advance(job: EstateJob): void {
+    advanceJob(job, this.clock);
+    this.runDevices(job);
   }
 
   /** Each released execution's device does what it was scripted to, as its agent would. */

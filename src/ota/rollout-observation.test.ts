@@ -9,6 +9,7 @@ const job = (changes: Partial<JobView> = {}): JobView => ({
   endedBecause: undefined,
   retriesFor: () => 2,
   inProgressTimeoutMinutes: 30,
+  executionCounts: undefined,
   ...changes,
 });
 const record = (state: DeviceState): DeviceRecord => ({ ...enrolledDevice('dev-1', '2026-01-01T00:00:00Z'), state, jobId: 'iotmigrate-0a1b2c3d-w1', wave: 1 });

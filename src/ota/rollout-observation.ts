@@ -18,6 +18,12 @@ export interface JobView {
   /** Retries AWS makes of an execution that ended so, from the job's jobExecutionsRetryConfig. */
   retriesFor(status: 'FAILED' | 'TIMED_OUT'): number;
   inProgressTimeoutMinutes: number | undefined;
+  /**
+   * The job's executions counted by status (DescribeJob's jobProcessDetails), as one
+   * comparable string; undefined when AWS gave none. Unchanged counts mean no execution
+   * started, ended or was retried since they were last read.
+   */
+  executionCounts: string | undefined;
 }
 
 export interface ExecutionView {

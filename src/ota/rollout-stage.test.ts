@@ -225,6 +225,21 @@ describe('rolloutStage', () => {
     expect(outcome.counts).toMatchObject({ verified: 4, quarantined: 1 });
   });
 
+  it('lists a wave\'s executions again only when the job\'s counts moved, or after a few polls', async () => {
+    const plan = planWith([10], { inProgressTimeoutMinutes: 1, stragglers: { retryWaves: 0, coolDownSeconds: 0 } });
+    clouds.countsExecutions = true;
+    clouds.behave(['dev-001'], { kind: 'stall', step: 'installing' });
+    const ticker = setInterval(() => (clouds.clock += 1), 5);
+    const outcome = await stage()
+      .run(contextFor(plan))
+      .finally(() => clearInterval(ticker));
+    // The stalled device holds the wave for a minute of AWS time, many polls with nothing new.
+    expect(store.get('dev-001')).toMatchObject({ state: 'quarantined' });
+    expect(outcome.counts).toMatchObject({ verified: 9, quarantined: 1 });
+    expect(clouds.describeCalls).toBeGreaterThan(20);
+    expect(clouds.listCalls).toBeLessThan(clouds.describeCalls / 3);
+  });
+
   it('warns, and goes on, when the webhook cannot be reached', async () => {
     const plan = planWith([10], { stragglers: { retryWaves: 0, coolDownSeconds: 0 } });
     clouds.behave(['dev-004'], { kind: 'fail', reason: 'no space left' });

@@ -156,19 +156,55 @@ async function jobOnAws(run: RolloutRun, wave: RolloutWave, jobId: string, devic
   return true;
 }
 
-/** The statusDetails last read per thing, and the execution update they were read at, so unchanged executions are not described again. */
+/**
+ * Listing a wave's executions costs a page per 250 devices against a quota of a few
+ * calls a second: while the job's execution counts stand still, the last list is used
+ * again, and read afresh at least every FULL_LIST_EVERY polls (statusDetails steps move
+ * without changing a count, and only colour the progress).
+ */
+const FULL_LIST_EVERY = 6;
+
+/** What a wave's watch remembers between polls of one job. */
 class ExecutionDetailsCache {
+  /** The statusDetails last read per thing, and the execution update they were read at, so unchanged executions are not described again. */
   readonly details = new Map<string, Record<string, string> | undefined>();
   readonly readAt = new Map<string, number>();
+  /** The last list of executions, the job's counts read just before it, and polls since. */
+  executions: Map<string, ExecutionView> | undefined;
+  countsBeforeList: string | undefined;
+  pollsSinceList = 0;
+
+  /** The last list still holds when the counts have not moved since it was made. */
+  stillCurrent(counts: string | undefined): Map<string, ExecutionView> | undefined {
+    if (!this.executions || counts === undefined || counts !== this.countsBeforeList || this.pollsSinceList >= FULL_LIST_EVERY) return undefined;
+    this.pollsSinceList += 1;
+    return this.executions;
+  }
+
+  listed(executions: Map<string, ExecutionView>, countsBeforeList: string | undefined): void {
+    this.executions = executions;
+    this.countsBeforeList = countsBeforeList;
+    this.pollsSinceList = 0;
+  }
 }
 
 async function pollJob(run: RolloutRun, jobId: string, devices: readonly DeviceRecord[], watch: ExecutionDetailsCache, result: WaveResult): Promise<void> {
   const { unconfirmed } = run;
   const { store, emit } = run.context;
-  const executions = await run.jobs.listExecutions(jobId);
-  // Read after the executions, so the job's status (and why it ended) is at least as new as they are.
-  const job = await run.jobs.describeJob(jobId);
-  if (!job) throw new CloudError(`AWS IoT job ${jobId} disappeared while its executions were being read`, { hint: 'run apply again' });
+  const disappeared = () => new CloudError(`AWS IoT job ${jobId} disappeared while its executions were being read`, { hint: 'run apply again' });
+  const glance = await run.jobs.describeJob(jobId);
+  if (!glance) throw disappeared();
+  const listAfresh = async () => {
+    const listed = await run.jobs.listExecutions(jobId);
+    // Read after the executions, so the job's status (and why it ended) is at least as new as they are.
+    const after = await run.jobs.describeJob(jobId);
+    if (!after) throw disappeared();
+    // The counts from before the list: a change during the list shows as new counts next poll.
+    watch.listed(listed, glance.executionCounts);
+    return { executions: listed, job: after };
+  };
+  const cached = watch.stillCurrent(glance.executionCounts);
+  const { executions, job } = cached ? { executions: cached, job: glance } : await listAfresh();
   const executionOf = (record: DeviceRecord): ExecutionView | undefined => executions.get(run.thingNames.get(record.deviceId) ?? record.deviceId);
 
   const changed = devices.filter((record) => {
