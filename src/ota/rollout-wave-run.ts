@@ -93,14 +93,14 @@ export async function runWave(
 
   const result: WaveResult = { jobIds: [], canceled: 0, endedBecause: [] };
   const { unconfirmed } = run;
-  const watches = new Map<string, ExecutionDetailsCache>();
+  const watches = new Map<string, JobWatch>();
   let lastCounts = '';
   for (;;) {
     const watched = members().filter((record) => record.wave === wave.index && isInFlight(record.state) && !unconfirmed.has(record.deviceId));
     const byJob = groupBy(watched, (record) => record.jobId ?? '');
     for (const [jobId, devices] of byJob) {
       if (!result.jobIds.includes(jobId)) result.jobIds.push(jobId);
-      const watch = watches.get(jobId) ?? new ExecutionDetailsCache();
+      const watch = watches.get(jobId) ?? new JobWatch();
       watches.set(jobId, watch);
       if (!(await jobOnAws(run, wave, jobId, devices))) {
         const reason = `AWS IoT job ${jobId} no longer exists, so the device's cutover cannot be followed`;
@@ -165,7 +165,7 @@ async function jobOnAws(run: RolloutRun, wave: RolloutWave, jobId: string, devic
 const FULL_LIST_EVERY = 6;
 
 /** What a wave's watch remembers between polls of one job. */
-class ExecutionDetailsCache {
+class JobWatch {
   /** The statusDetails last read per thing, and the execution update they were read at, so unchanged executions are not described again. */
   readonly details = new Map<string, Record<string, string> | undefined>();
   readonly readAt = new Map<string, number>();
@@ -188,7 +188,7 @@ class ExecutionDetailsCache {
   }
 }
 
-async function pollJob(run: RolloutRun, jobId: string, devices: readonly DeviceRecord[], watch: ExecutionDetailsCache, result: WaveResult): Promise<void> {
+async function pollJob(run: RolloutRun, jobId: string, devices: readonly DeviceRecord[], watch: JobWatch, result: WaveResult): Promise<void> {
   const { unconfirmed } = run;
   const { store, emit } = run.context;
   const disappeared = () => new CloudError(`AWS IoT job ${jobId} disappeared while its executions were being read`, { hint: 'run apply again' });
